@@ -1,0 +1,70 @@
+# The README's contract: `make run` and `make test` each create .venv/ from PyPI and do their job.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CORES ?= all
+SMK := $(BIN)/snakemake
+GOLD ?= ../shared/eval/dev.jsonl
+
+.PHONY: system-deps run test classify evaluate model lint bench report-zip env-file lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.lock $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-test.lock
+	touch $@
+
+# Debian packages the tests need: a CJK font for charts and test PDFs, antiword for .doc files,
+# chromium for the HTML report's browser test. Installed only where missing (needs root + apt).
+SYSTEM_PKGS := fonts-noto-cjk antiword chromium
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "please install the Debian packages: $$missing"; exit 1; fi; \
+	fi
+
+run: $(VENV)/.installed
+	$(SMK) --cores $(CORES)
+	@echo "Outputs: results/tables/ (report_diagnosis.csv, evidence.csv, summary_by_category.csv, rejected.csv)"
+
+test: system-deps $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+model: $(VENV)/.installed
+	$(SMK) --cores $(CORES) resources/model/model.joblib
+
+classify: model
+	@test -n "$(IN)" -a -n "$(OUT)" || { echo "usage: make classify IN=sentences.jsonl OUT=predictions.jsonl"; exit 2; }
+	$(BIN)/python -m reportdiag classify --in "$(IN)" --out "$(OUT)"
+
+evaluate: model
+	$(BIN)/python -m reportdiag evaluate --gold "$(GOLD)"
+
+lint: $(VENV)/.installed
+	$(SMK) --lint
+
+# Regenerate the exact pins from the top-level lists (in a scratch venv, so nothing stale leaks in).
+lock:
+	rm -rf /tmp/reportdiag-lock && $(PYTHON) -m venv /tmp/reportdiag-lock
+	/tmp/reportdiag-lock/bin/pip install --quiet -r requirements.in
+	/tmp/reportdiag-lock/bin/pip freeze --all --exclude pip --exclude setuptools --exclude wheel > requirements.lock
+	/tmp/reportdiag-lock/bin/pip install --quiet -r requirements-test.in
+	/tmp/reportdiag-lock/bin/pip freeze --all --exclude pip --exclude setuptools --exclude wheel > requirements-test.lock
+	$(MAKE) env-file
+
+env-file:
+	$(PYTHON) tools/make_environment.py requirements-test.lock > environment.yml
+
+clean:
+	rm -rf results .snakemake

@@ -1,0 +1,7 @@
+"""reportdiag: diagnose Chinese work reports for the four party-building/business integration problems.
+
+The categories come from 王晓英《基层党建与业务工作深度融合的机制探索》; the codebook YAML in
+``resources/codebook.yaml`` is their single source inside the project.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,124 @@
+"""Score sentences with the trained model: probabilities, thresholded labels and the terms that
+drove each label. Works on whole batches (one feature matrix per call)."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .codebook import Codebook
+from .features import add_context
+from .normalize import to_simplified
+
+_READABLE = {
+    "stance:problem": "问题标记", "stance:practice": "做法标记", "stance:negation": "否定/已解决",
+    "stance:requirement": "要求句", "stance:planned": "计划句", "ctx:heading_problem": "位于问题部分",
+    "ctx:heading_practice": "位于做法部分", "ctx:is_heading": "标题", "ctx:list_item": "列举项",
+    "ctx:prev_problem": "前句为问题",
+}
+
+
+def readable(name: str, codebook: Codebook) -> str:
+    if name in _READABLE:
+        return _READABLE[name]
+    if name.startswith("cue:"):
+        _, cid, what = name.split(":", 2)
+        short = codebook.category(cid)["short"] if cid in codebook.ids else cid
+        what = (what.replace("problem", "问题").replace("practice", "做法").replace("×marker", "+标记")
+                .replace("×heading_", "+部分:").replace("negated", "被否定").replace("heading_cue", "标题线索"))
+        return f"{short}线索({what})"
+    return name
+
+
+def prepare(rows: list[dict], tokenizer) -> list[dict]:
+    """Normalise text to simplified characters, add context and tokens where missing."""
+    rows = [dict(r, text=to_simplified(r["text"])) for r in rows]
+    rows = add_context(rows)
+    missing = [i for i, r in enumerate(rows) if "tokens" not in r]
+    if missing:
+        toks = tokenizer.cut_many([rows[i]["text"] for i in missing])
+        for i, t in zip(missing, toks):
+            rows[i]["tokens"] = " ".join(t)
+    return rows
+
+
+def _dedupe_substrings(terms: list[str]) -> list[str]:
+    kept: list[str] = []
+    for t in sorted(terms, key=len, reverse=True):
+        if not any(t in k for k in kept):
+            kept.append(t)
+    return kept
+
+
+class Scorer:
+    def __init__(self, model, codebook: Codebook, top_k: int = 4):
+        self.model = model
+        self.codebook = codebook
+        self.ids = codebook.ids
+        self.top_k = top_k
+        self.names = model.features.get_feature_names_out()
+        self.W = model.coefficients()
+        st = codebook.stance
+        self.cue_pats = {}
+        for c in codebook.categories:
+            self.cue_pats[f"problem:{c['id']}"] = codebook.cue_pattern(c["problem_cues"] + st["problem"])
+            self.cue_pats[f"practice:{c['id']}"] = codebook.cue_pattern(c["practice_cues"])
+
+    def _explain(self, X, i: int, j: int, text: str, label: str) -> str:
+        row = X.getrow(i)
+        contrib = row.data * self.W[j, row.indices]
+        order = np.argsort(-contrib, kind="stable")
+        terms = []
+        for k in order[: self.top_k * 3]:
+            if contrib[k] <= 0:
+                break
+            terms.append(readable(str(self.names[row.indices[k]]), self.codebook))
+        plain = _dedupe_substrings([t for t in terms if "线索" not in t and not t.startswith("上下文")])
+        other = [t for t in terms if t not in plain and (("线索" in t) or t.startswith("上下文"))]
+        cues = sorted(set(self.cue_pats[label].findall(text)), key=text.find)
+        out = []
+        for t in cues + plain[: self.top_k] + other[:2]:
+            if t not in out:
+                out.append(t)
+        return "；".join(out)
+
+    def score(self, rows: list[dict]) -> list[dict]:
+        """``rows`` must be prepared (see :func:`prepare`)."""
+        if not rows:
+            return []
+        X = self.model.transform(rows)
+        P = self.model.predict_proba(rows, X)
+        L = self.model.predict(P)
+        labels = self.model.labels
+        out = []
+        for i, r in enumerate(rows):
+            rec = {"id": r["id"], "problem": [], "practice": [], "p_problem": {}, "p_practice": {}, "cues": {}}
+            for j, lab in enumerate(labels):
+                stance, cid = lab.split(":")
+                rec[f"p_{stance}"][cid] = round(float(P[i, j]), 4)
+                if L[i, j]:
+                    rec[stance].append(cid)
+                    rec["cues"][lab] = self._explain(X, i, j, r["text"], lab)
+            out.append(rec)
+        return out
+
+
+def cue_hits(text: str, pattern: re.Pattern) -> list[str]:
+    return sorted(set(pattern.findall(text)), key=text.find)
+
+
+SENTENCE_FIELDS = ("report_id", "file", "sentence_no", "paragraph_no", "start", "end", "heading", "source")
+
+
+def score_file(sentences_path, out_path, model_dir, codebook_path, codebook_extend=None) -> int:
+    """Score one batch file of segmented sentences; one output line per sentence."""
+    from .codebook import load_codebook
+    from .io import read_jsonl, write_jsonl
+    from .training import load
+
+    model, _ = load(model_dir)
+    scorer = Scorer(model, load_codebook(codebook_path, codebook_extend))
+    rows = [dict(r, doc=r["report_id"]) for r in read_jsonl(sentences_path)]
+    rows = add_context(rows)
+    scored = scorer.score(rows)
+    return write_jsonl(out_path, ({**{k: r[k] for k in SENTENCE_FIELDS}, **s} for r, s in zip(rows, scored)))

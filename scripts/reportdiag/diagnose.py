@@ -1,0 +1,101 @@
+"""Report-level diagnosis tables from sentence scores: report × category counts and densities,
+evidence sentences, per-category summary, rejected files and metadata warnings."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .codebook import Codebook
+from .readers import REASONS
+
+STANCES = ("problem", "practice")
+REJECTED_COLUMNS = ["file", "reason", "message", "duplicate_of", "sha256"]
+
+
+def split_statuses(status: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Accepted documents and rejected files; exact duplicates (same normalised text) are rejected
+    in favour of the first file in path order, which the row names."""
+    status = status.sort_values("file", kind="stable").reset_index(drop=True)
+    ok = status[status["status"] == "ok"].copy()
+    dup_mask = ok.duplicated("text_sha256", keep="first")
+    first = ok[~dup_mask].set_index("text_sha256")["file"]
+    dups = ok[dup_mask].copy()
+    dups["reason"] = "duplicate"
+    dups["duplicate_of"] = dups["text_sha256"].map(first)
+    dups["message"] = REASONS["duplicate"] + ": same text as " + dups["duplicate_of"]
+    rejected = pd.concat([status[status["status"] != "ok"].assign(duplicate_of=""), dups], ignore_index=True)
+    rejected = rejected.sort_values("file", kind="stable")[REJECTED_COLUMNS].reset_index(drop=True)
+    return ok[~dup_mask].reset_index(drop=True), rejected
+
+
+def report_table(docs: pd.DataFrame, sentences: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """One row per accepted report. ``sentences`` has report_id, problem/practice label lists and
+    p_problem/p_practice dicts per sentence."""
+    ids = codebook.ids
+    base = docs[["report_id", "file", "unit", "unit_type", "year", "genre", "title", "n_chars"]].copy()
+    n_sent = sentences.groupby("report_id").size()
+    base["n_sentences"] = base["report_id"].map(n_sent).fillna(0).astype(int)
+    cols = {}
+    for c in ids:
+        has_p = sentences["problem"].map(lambda labs, c=c: c in labs)
+        has_q = sentences["practice"].map(lambda labs, c=c: c in labs)
+        p_c = sentences["p_problem"].map(lambda d, c=c: d.get(c, 0.0))
+        n_p = has_p.groupby(sentences["report_id"]).sum()
+        mean_p = p_c[has_p].groupby(sentences["report_id"][has_p]).mean()
+        n_q = has_q.groupby(sentences["report_id"]).sum()
+        cols[f"problem_{c}_n"] = base["report_id"].map(n_p).fillna(0).astype(int)
+        cols[f"problem_{c}_share"] = (cols[f"problem_{c}_n"] / base["n_sentences"].replace(0, np.nan)).fillna(0.0).round(4)
+        cols[f"problem_{c}_per10k"] = (cols[f"problem_{c}_n"] * 10000 / base["n_chars"].replace(0, np.nan)).fillna(0.0).round(3)
+        cols[f"problem_{c}_mean_p"] = base["report_id"].map(mean_p).fillna(0.0).round(4)
+        cols[f"practice_{c}_n"] = base["report_id"].map(n_q).fillna(0).astype(int)
+    table = pd.concat([base.reset_index(drop=True), pd.DataFrame(cols).reset_index(drop=True)], axis=1)
+    table["dominant_problem"] = [_dominant(row, ids) for _, row in table.iterrows()]
+    table["recommended_mechanisms"] = [
+        "；".join(codebook.category(c)["mechanism"]["name"] for c in ids if row[f"problem_{c}_n"] > 0)
+        for _, row in table.iterrows()
+    ]
+    return table.sort_values("file", kind="stable").reset_index(drop=True)
+
+
+def _dominant(row, ids) -> str:
+    counts = [(row[f"problem_{c}_n"], row[f"problem_{c}_mean_p"], -k, c) for k, c in enumerate(ids)]
+    best = max(counts)
+    return best[3] if best[0] > 0 else ""
+
+
+def evidence_table(sentences: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    rows = []
+    for r in sentences.itertuples(index=False):
+        for stance in STANCES:
+            for c in getattr(r, stance):
+                rows.append({
+                    "report_id": r.report_id, "file": r.file, "sentence_no": r.sentence_no,
+                    "paragraph_no": r.paragraph_no, "start": r.start, "end": r.end, "category": c,
+                    "stance": stance, "probability": getattr(r, f"p_{stance}")[c],
+                    "cues": r.cues.get(f"{stance}:{c}", ""), "heading": r.heading, "text": r.source,
+                })
+    cols = ["report_id", "file", "sentence_no", "paragraph_no", "start", "end", "category", "stance",
+            "probability", "cues", "heading", "text"]
+    ev = pd.DataFrame(rows, columns=cols)
+    order = {c: k for k, c in enumerate(codebook.ids)}
+    ev["_c"] = ev["category"].map(order)
+    ev["_s"] = ev["stance"].map({"problem": 0, "practice": 1})
+    return ev.sort_values(["file", "sentence_no", "_s", "_c"], kind="stable").drop(columns=["_c", "_s"]).reset_index(drop=True)
+
+
+def category_summary(reports: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    n = len(reports)
+    rows = []
+    for c in codebook.ids:
+        cat = codebook.category(c)
+        affected = int((reports[f"problem_{c}_n"] > 0).sum())
+        rows.append({
+            "category": c, "name": cat["name"], "reports": n, "reports_affected": affected,
+            "share_affected": round(affected / n, 4) if n else 0.0,
+            "problem_sentences": int(reports[f"problem_{c}_n"].sum()),
+            "practice_sentences": int(reports[f"practice_{c}_n"].sum()),
+            "reports_with_practice": int((reports[f"practice_{c}_n"] > 0).sum()),
+            "mean_per10k": round(float(reports[f"problem_{c}_per10k"].mean()), 3) if n else 0.0,
+            "mechanism": cat["mechanism"]["name"],
+        })
+    return pd.DataFrame(rows)

@@ -1,0 +1,182 @@
+"""Sentence features: character n-grams, jieba words, codebook cues with stance, and context.
+
+Context is what a sentence alone lacks: the heading it sits under ("存在的问题" vs "主要做法") and
+the sentence before it. All blocks are built for a whole batch at once.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize as l2_normalize
+
+from .codebook import Codebook
+from .segment import heading_level, with_context
+
+_LIST_ITEM = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[是、]|[（(][一二三四五六七八九十0-9]{1,3}[）)]|[0-9]{1,2}[.．、])")
+
+
+def split_tokens(s: str) -> list[str]:
+    return s.split()
+
+
+def add_context(rows: list[dict]) -> list[dict]:
+    """Fill ``heading``, ``section``, ``heading_level`` and ``prev`` for rows of one or more docs
+    (rows of a doc are consecutive and in reading order; rows without ``doc`` stand alone)."""
+    out = []
+    i = 0
+    while i < len(rows):
+        doc = rows[i].get("doc")
+        j = i + 1
+        if doc is not None:
+            while j < len(rows) and rows[j].get("doc") == doc:
+                j += 1
+        group = rows[i:j]
+        need = any("heading" not in r for r in group)
+        ctx = with_context([r["text"] for r in group]) if need else None
+        for k, r in enumerate(group):
+            r = dict(r)
+            if ctx is not None:
+                r.update({key: r.get(key, ctx[k][key]) for key in ctx[k]})
+            r.setdefault("prev", group[k - 1]["text"] if k else "")
+            out.append(r)
+        i = j
+    return out
+
+
+class CueFeatures(BaseEstimator, TransformerMixin):
+    """Dense cue and stance features from the codebook, crossed so a linear model can tell
+    "考核评价机制不健全" (cue + problem marker) from "建立了一体化考核评价机制" (cue + practice marker)."""
+
+    def __init__(self, codebook_data: dict | None = None):
+        self.codebook_data = codebook_data
+
+    def fit(self, rows, y=None):
+        return self
+
+    def _patterns(self):
+        if not hasattr(self, "_pats"):
+            cb = Codebook(self.codebook_data, None, "")
+            st = cb.stance
+            self._pats = {
+                "cat_problem": [cb.cue_pattern(c["problem_cues"]) for c in cb.categories],
+                "cat_practice": [cb.cue_pattern(c["practice_cues"]) for c in cb.categories],
+                "problem": cb.cue_pattern(st["problem"]),
+                "practice": cb.cue_pattern(st["practice"]),
+                "negation": cb.cue_pattern(st["negation"]),
+                "requirement": cb.cue_pattern(st["requirement"]),
+                "planned": cb.cue_pattern(st["planned"]),
+                "h_problem": cb.cue_pattern(st["headings"]["problem"]),
+                "h_practice": cb.cue_pattern(st["headings"]["practice"]),
+            }
+            self._names = None
+        return self._pats
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_pats", None)  # compiled patterns are rebuilt on load
+        return state
+
+    def get_feature_names_out(self, input_features=None):
+        cb = Codebook(self.codebook_data, None, "")
+        names = ["stance:problem", "stance:practice", "stance:negation", "stance:requirement",
+                 "stance:planned", "ctx:heading_problem", "ctx:heading_practice", "ctx:is_heading",
+                 "ctx:list_item", "ctx:prev_problem"]
+        for c in cb.ids:
+            names += [f"cue:{c}:problem", f"cue:{c}:practice", f"cue:{c}:problem×marker",
+                      f"cue:{c}:practice×marker", f"cue:{c}:negated", f"cue:{c}:×heading_problem",
+                      f"cue:{c}:×heading_practice", f"cue:{c}:heading_cue"]
+        return np.array(names, dtype=object)
+
+    def transform(self, rows):
+        p = self._patterns()
+        n_cat = len(p["cat_problem"])
+        X = np.zeros((len(rows), 10 + 8 * n_cat), dtype=np.float64)
+        for i, r in enumerate(rows):
+            t = r["text"]
+            sec = r.get("section", "") or ""
+            prob = len(p["problem"].findall(t))
+            prac = len(p["practice"].findall(t))
+            neg = len(p["negation"].findall(t))
+            hp = 1.0 if p["h_problem"].search(sec) else 0.0
+            hq = 1.0 if p["h_practice"].search(sec) else 0.0
+            X[i, :10] = [
+                np.log1p(prob), np.log1p(prac), min(neg, 1), min(len(p["requirement"].findall(t)), 1),
+                min(len(p["planned"].findall(t)), 1), hp, hq,
+                1.0 if r.get("heading_level") or heading_level(t) else 0.0,
+                1.0 if _LIST_ITEM.match(t) else 0.0,
+                1.0 if p["problem"].search(r.get("prev", "") or "") else 0.0,
+            ]
+            heading = r.get("heading", "") or ""
+            for k in range(n_cat):
+                cp = len(p["cat_problem"][k].findall(t))
+                cq = len(p["cat_practice"][k].findall(t))
+                anyc = 1.0 if cp or cq else 0.0
+                hc = 1.0 if p["cat_problem"][k].search(heading) or p["cat_practice"][k].search(heading) else 0.0
+                X[i, 10 + 8 * k:18 + 8 * k] = [
+                    np.log1p(cp), np.log1p(cq), anyc * (prob > 0), anyc * (prac > 0),
+                    anyc * (neg > 0), anyc * hp, anyc * hq, hc,
+                ]
+        return sp.csr_matrix(X)
+
+
+class FeatureBuilder(BaseEstimator, TransformerMixin):
+    """Concatenate the chosen blocks. ``blocks`` ⊆ {char, word, cue, context}."""
+
+    def __init__(self, codebook_data: dict | None = None, blocks: tuple = ("char", "word", "cue", "context"),
+                 context_weight: float = 0.4, cue_weight: float = 1.0):
+        self.codebook_data = codebook_data
+        self.blocks = blocks
+        self.context_weight = context_weight
+        self.cue_weight = cue_weight
+
+    def _make(self):
+        parts = {}
+        if "char" in self.blocks:
+            parts["char"] = TfidfVectorizer(analyzer="char", ngram_range=(1, 4), min_df=2, sublinear_tf=True,
+                                            max_features=60000, dtype=np.float64)
+        if "word" in self.blocks:
+            parts["word"] = TfidfVectorizer(analyzer=split_tokens, min_df=1, sublinear_tf=True, dtype=np.float64)
+        if "cue" in self.blocks:
+            parts["cue"] = CueFeatures(self.codebook_data)
+        if "context" in self.blocks:
+            parts["context"] = TfidfVectorizer(analyzer="char", ngram_range=(2, 4), min_df=2, sublinear_tf=True,
+                                               max_features=20000, dtype=np.float64)
+        return parts
+
+    @staticmethod
+    def _input(name, rows):
+        if name == "char":
+            return [r["text"] for r in rows]
+        if name == "word":
+            return [r["tokens"] if isinstance(r["tokens"], str) else " ".join(r["tokens"]) for r in rows]
+        if name == "context":
+            return [(r.get("section") or "") + " ‖ " + (r.get("prev") or "")[-30:] for r in rows]
+        return rows
+
+    def fit(self, rows, y=None):
+        self.parts_ = self._make()
+        for name, part in self.parts_.items():
+            part.fit(self._input(name, rows))
+        return self
+
+    def transform(self, rows):
+        mats = []
+        for name, part in self.parts_.items():
+            M = part.transform(self._input(name, rows))
+            if name == "context":
+                M = M * self.context_weight
+            elif name == "cue":
+                M = M * self.cue_weight
+            mats.append(sp.csr_matrix(M))
+        return sp.hstack(mats, format="csr")
+
+    def get_feature_names_out(self, input_features=None):
+        names = []
+        for name, part in self.parts_.items():
+            prefix = {"char": "", "word": "词:", "cue": "", "context": "上下文:"}[name]
+            names.extend(prefix + str(f) for f in part.get_feature_names_out())
+        return np.array(names, dtype=object)

@@ -1,0 +1,59 @@
+"""Ingest one batch of corpus files: read, normalise, attach metadata; reject what cannot be read."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from .corpus import resolve_metadata
+from .io import sha256_file, sha256_text
+from .normalize import normalise
+from .readers import Rejected, read_file
+
+log = logging.getLogger(__name__)
+
+STATUS_COLUMNS = [
+    "file", "status", "reason", "message", "report_id", "unit", "unit_type", "year", "genre", "title",
+    "sha256", "text_sha256", "encoding", "n_chars",
+]
+
+
+def ingest_file(corpus: Path, rel: str, meta_row: dict | None, max_bytes: int,
+                t2s: bool = True) -> tuple[dict | None, dict]:
+    """One file → (document or None, status row). Never raises for bad input."""
+    path = corpus / rel
+    meta, _ = resolve_metadata(rel, meta_row)
+    status = {"file": rel, "status": "ok", "reason": "", "message": "", **meta,
+              "sha256": sha256_file(path), "text_sha256": "", "encoding": "", "n_chars": 0}
+    try:
+        result = read_file(path, max_bytes=max_bytes)
+    except Rejected as r:
+        status.update(status="rejected", reason=r.code, message=r.message)
+        return None, status
+    except Exception as e:  # a reader bug must not lose the file: record it and go on
+        log.exception("unexpected error reading %s", rel)
+        status.update(status="rejected", reason="corrupt_file", message=f"{type(e).__name__}: {e}"[:300])
+        return None, status
+    norm = normalise(result.text, traditional_to_simplified=t2s)
+    status.update(encoding=result.encoding, n_chars=len(result.text), text_sha256=sha256_text(norm.text))
+    doc = {
+        "file": rel, "report_id": meta["report_id"], "original": result.text, "text": norm.text,
+        "norm_pos": norm.norm_pos, "orig_pos": norm.orig_pos,
+    }
+    return doc, status
+
+
+def ingest_batch(corpus: Path | str, files: list[str], meta_rows: dict[str, dict] | None,
+                 max_bytes: int, t2s: bool = True) -> tuple[list[dict], list[dict]]:
+    corpus = Path(corpus)
+    docs, statuses = [], []
+    for i, rel in enumerate(files, 1):
+        doc, status = ingest_file(corpus, rel, (meta_rows or {}).get(rel), max_bytes, t2s)
+        statuses.append(status)
+        if doc is not None:
+            docs.append(doc)
+        else:
+            log.warning("rejected %s: %s", rel, status["message"])
+        if i % 100 == 0:
+            log.info("ingested %d/%d files", i, len(files))
+    log.info("batch done: %d files, %d read, %d rejected", len(files), len(docs), len(files) - len(docs))
+    return docs, statuses

@@ -1,0 +1,72 @@
+"""Multi-label metrics per category and stance, computed from label sets (no sklearn magic, so the
+numbers can be checked by hand)."""
+from __future__ import annotations
+
+import numpy as np
+
+STANCES = ("problem", "practice")
+
+
+def prf(tp: int, fp: int, fn: int) -> dict:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": tp + fn,
+            "tp": tp, "fp": fp, "fn": fn}
+
+
+def evaluate_sets(gold: list[dict], pred: list[dict], ids: list[str]) -> dict:
+    """``gold``/``pred``: dicts with ``problem`` and ``practice`` lists, aligned by position."""
+    out: dict = {"n_sentences": len(gold)}
+    for stance in STANCES:
+        per = {}
+        tot = {"tp": 0, "fp": 0, "fn": 0}
+        for c in ids:
+            tp = fp = fn = 0
+            for g, p in zip(gold, pred):
+                gi, pi = c in g[stance], c in p[stance]
+                tp += gi and pi
+                fp += pi and not gi
+                fn += gi and not pi
+            per[c] = prf(tp, fp, fn)
+            for k, v in (("tp", tp), ("fp", fp), ("fn", fn)):
+                tot[k] += v
+        with_support = [per[c]["f1"] for c in ids if per[c]["support"] > 0]
+        out[stance] = {
+            "per_category": per,
+            "micro": prf(**tot),
+            "macro_f1": round(float(np.mean(with_support)), 4) if with_support else 0.0,
+        }
+        out[stance]["confusion"] = confusion(gold, pred, ids, stance)
+    return out
+
+
+def confusion(gold: list[dict], pred: list[dict], ids: list[str], stance: str) -> dict:
+    """Rows: gold category (or ``none``); columns: predicted category (or ``none``); a sentence
+    counts once in every (gold, predicted) pair it has."""
+    keys = ids + ["none"]
+    m = {g: {p: 0 for p in keys} for g in keys}
+    for g, p in zip(gold, pred):
+        gs = g[stance] or ["none"]
+        ps = p[stance] or ["none"]
+        for a in gs:
+            for b in ps:
+                m[a][b] += 1
+    return m
+
+
+def best_threshold(y: np.ndarray, p: np.ndarray, grid: np.ndarray | None = None) -> tuple[float, float]:
+    """The threshold on ``p`` that maximises F1 for binary ``y``; ties go to the lower threshold
+    closest to 0.5 for stability."""
+    if grid is None:
+        grid = np.round(np.arange(0.05, 0.951, 0.025), 3)
+    best = (0.5, -1.0)
+    for t in grid:
+        pred = p >= t
+        tp = int(np.sum(pred & (y == 1)))
+        fp = int(np.sum(pred & (y == 0)))
+        fn = int(np.sum(~pred & (y == 1)))
+        f = prf(tp, fp, fn)["f1"]
+        if f > best[1] + 1e-9 or (abs(f - best[1]) <= 1e-9 and abs(t - 0.5) < abs(best[0] - 0.5)):
+            best = (float(t), f)
+    return best

@@ -1,0 +1,40 @@
+import numpy as np
+
+from reportdiag.metrics import best_threshold, evaluate_sets, prf
+
+IDS = ["goal", "responsibility", "carrier", "evaluation"]
+
+
+def test_prf_hand_checked():
+    assert prf(3, 1, 2) == {"precision": 0.75, "recall": 0.6, "f1": 0.6667, "support": 5, "tp": 3, "fp": 1, "fn": 2}
+    assert prf(0, 0, 0)["f1"] == 0.0
+
+
+def test_evaluate_sets_hand_checked():
+    gold = [{"problem": ["goal"], "practice": []}, {"problem": ["goal", "carrier"], "practice": ["carrier"]},
+            {"problem": [], "practice": []}, {"problem": ["evaluation"], "practice": []}]
+    pred = [{"problem": ["goal"], "practice": []}, {"problem": ["carrier"], "practice": []},
+            {"problem": ["goal"], "practice": ["carrier"]}, {"problem": ["responsibility"], "practice": []}]
+    r = evaluate_sets(gold, pred, IDS)
+    g = r["problem"]["per_category"]["goal"]
+    assert (g["tp"], g["fp"], g["fn"]) == (1, 1, 1) and g["f1"] == 0.5
+    assert r["problem"]["per_category"]["carrier"]["f1"] == 1.0
+    assert r["problem"]["per_category"]["evaluation"]["f1"] == 0.0
+    # macro over categories with gold support: goal .5, carrier 1, evaluation 0 (responsibility has none)
+    assert r["problem"]["macro_f1"] == 0.5
+    # micro: tp 2, fp 2 (goal, responsibility), fn 2 (goal, evaluation)
+    assert r["problem"]["micro"]["f1"] == 0.5
+    c = r["problem"]["confusion"]
+    assert c["evaluation"]["responsibility"] == 1 and c["none"]["goal"] == 1 and c["goal"]["carrier"] == 1
+    assert r["practice"]["per_category"]["carrier"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1,
+                                                         "tp": 0, "fp": 1, "fn": 1}
+
+
+def test_best_threshold_picks_the_separating_cut():
+    y = np.array([0, 0, 0, 1, 1, 1])
+    p = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.8])
+    t, f = best_threshold(y, p)
+    assert f == 1.0 and 0.3 < t <= 0.6
+    # a positive scored below a negative: keeping it (tp 2, fp 1, F1 .8) beats dropping it (F1 .667)
+    t2, f2 = best_threshold(np.array([0, 0, 1, 1]), np.array([0.1, 0.2, 0.15, 0.9]))
+    assert f2 == 0.8 and 0.1 < t2 <= 0.15
