@@ -42,7 +42,7 @@ test: system-deps $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 model: $(VENV)/.installed
-	$(SMK) --cores $(CORES) resources/model/model.joblib
+	$(SMK) --cores $(CORES) resources/model/model.pkl
 
 classify: model
 	@test -n "$(IN)" -a -n "$(OUT)" || { echo "usage: make classify IN=sentences.jsonl OUT=predictions.jsonl"; exit 2; }

@@ -57,7 +57,7 @@ rule train:
         codebook=config["codebook"],
         userdict=config["userdict"],
     output:
-        model=f"{MODEL}/model.joblib",
+        model=f"{MODEL}/model.pkl",
         meta=f"{MODEL}/model.json",
         card=f"{MODEL}/model_card.md",
     params:

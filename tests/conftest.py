@@ -40,7 +40,7 @@ def model_dir(tmp_path_factory) -> Path:
     """The default model trained by the pipeline's own rule from the repo's data (3 folds, no
     variant comparison, to keep the suite fast)."""
     out = tmp_path_factory.mktemp("model")
-    run_snakemake(str(out / "model.joblib"), config=(f"model_dir={out}",))
+    run_snakemake(str(out / "model.pkl"), config=(f"model_dir={out}",))
     return out
 
 

@@ -91,3 +91,34 @@ def write_html(path: Path, text: str, encoding: str = "utf-8") -> Path:
             f"{body}<footer>版权所有 某某网站</footer></body></html>")
     path.write_bytes(html.encode(encoding))
     return path
+
+
+def write_encrypted_docx(path: Path, text: str, password: str = "secret") -> Path:
+    """A .docx protected by a password as Word does it (ECMA-376 agile encryption, msoffcrypto-tool)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = write_docx(path.with_name(path.stem + ".plain.docx"), text)
+    with open(plain, "rb") as src, open(path, "wb") as dst:
+        OOXMLFile(src).encrypt(password, dst)
+    plain.unlink()
+    return path
+
+
+def soffice_convert(sources: list[Path], fmt: str, outdir: Path) -> list[Path]:
+    """Convert documents with LibreOffice headless (Debian's libreoffice-writer-nogui), e.g. a
+    .docx to a real Word 97 ``doc`` or to ``rtf``; one call for all files (start-up is the slow part)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    exe = shutil.which("soffice")
+    assert exe, "LibreOffice is missing: run make test, whose setup installs libreoffice-writer-nogui"
+    outdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
+                        "--convert-to", fmt, "--outdir", str(outdir), *map(str, sources)],
+                       check=True, capture_output=True, timeout=300)
+    out = [outdir / f"{s.stem}.{fmt.split(':')[0]}" for s in sources]
+    missing = [p for p in out if not p.exists()]
+    assert not missing, f"LibreOffice did not write {missing}"
+    return out

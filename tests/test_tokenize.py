@@ -33,3 +33,47 @@ def test_dictionary_is_well_formed():
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="segmenter must be one of"):
         Tokenizer(USERDICT, "thulac")
+
+
+def _spans(tokens):
+    out, p = set(), 0
+    for t in tokens:
+        out.add((p, p + len(t)))
+        p += len(t)
+    return out
+
+
+def test_rjieba_agrees_with_jieba_on_the_public_corpora():
+    """The faster backend may be the default only if its tokens match jieba's (≥ 99.99 %)."""
+    import json
+
+    from conftest import shared_path
+    from reportdiag.normalize import normalise
+
+    ref, fast = Tokenizer(USERDICT, "jieba"), Tokenizer(USERDICT, "rjieba")
+    same = total = 0
+    for name in ("government_work_reports.jsonl", "cpc_congress_reports.jsonl"):
+        for line in open(shared_path("data", name), encoding="utf-8"):
+            text = normalise(json.loads(line)["content"]).text
+            a, b = _spans(ref.cut(text)), _spans(fast.cut(text))
+            same += len(a & b)
+            total += len(a)
+    assert total > 500_000
+    assert same / total >= 0.9999, same / total
+
+
+def test_rjieba_leaves_dev_labels_unchanged(model_dir):
+    from conftest import shared_path
+    from reportdiag.classify import Scorer, prepare
+    from reportdiag.codebook import load_codebook
+    from reportdiag.io import read_jsonl
+    from reportdiag.training import load
+
+    rows = [{k: r[k] for k in ("id", "text", "doc")} for r in read_jsonl(shared_path("eval", "dev.jsonl"))]
+    model, _ = load(model_dir)
+    scorer = Scorer(model, load_codebook())
+    labels = []
+    for backend in ("jieba", "rjieba"):
+        scored = scorer.score(prepare(rows, Tokenizer(USERDICT, backend)))
+        labels.append([(s["problem"], s["practice"]) for s in scored])
+    assert labels[0] == labels[1]

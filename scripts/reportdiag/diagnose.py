@@ -50,10 +50,7 @@ def report_table(docs: pd.DataFrame, sentences: pd.DataFrame, codebook: Codebook
         cols[f"practice_{c}_n"] = base["report_id"].map(n_q).fillna(0).astype(int)
     table = pd.concat([base.reset_index(drop=True), pd.DataFrame(cols).reset_index(drop=True)], axis=1)
     table["dominant_problem"] = [_dominant(row, ids) for _, row in table.iterrows()]
-    table["recommended_mechanisms"] = [
-        "；".join(codebook.category(c)["mechanism"]["name"] for c in ids if row[f"problem_{c}_n"] > 0)
-        for _, row in table.iterrows()
-    ]
+    # recommended_mechanisms is added by tables.build_tables from recommend.py (config thresholds)
     return table.sort_values("file", kind="stable").reset_index(drop=True)
 
 

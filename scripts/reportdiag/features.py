@@ -11,9 +11,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize as l2_normalize
 
 from .codebook import Codebook
+from .ngrams import CharNgramTfidf
 from .segment import heading_level, with_context
 
 _LIST_ITEM = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[是、]|[（(][一二三四五六七八九十0-9]{1,3}[）)]|[0-9]{1,2}[.．、])")
@@ -136,15 +136,13 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
     def _make(self):
         parts = {}
         if "char" in self.blocks:
-            parts["char"] = TfidfVectorizer(analyzer="char", ngram_range=(1, 4), min_df=2, sublinear_tf=True,
-                                            max_features=60000, dtype=np.float64)
+            parts["char"] = CharNgramTfidf((1, 4), min_df=2, max_features=60000)
         if "word" in self.blocks:
             parts["word"] = TfidfVectorizer(analyzer=split_tokens, min_df=1, sublinear_tf=True, dtype=np.float64)
         if "cue" in self.blocks:
             parts["cue"] = CueFeatures(self.codebook_data)
         if "context" in self.blocks:
-            parts["context"] = TfidfVectorizer(analyzer="char", ngram_range=(2, 4), min_df=2, sublinear_tf=True,
-                                               max_features=20000, dtype=np.float64)
+            parts["context"] = CharNgramTfidf((2, 4), min_df=2, max_features=20000)
         return parts
 
     @staticmethod

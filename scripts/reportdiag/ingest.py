@@ -17,13 +17,22 @@ STATUS_COLUMNS = [
 ]
 
 
+def _sha256(path: Path) -> str:
+    """Hash of the raw bytes, streamed in 1 MiB blocks (also for too_large files); empty when the
+    file cannot be opened, which read_file reports as unreadable."""
+    try:
+        return sha256_file(path)
+    except OSError:
+        return ""
+
+
 def ingest_file(corpus: Path, rel: str, meta_row: dict | None, max_bytes: int,
                 t2s: bool = True) -> tuple[dict | None, dict]:
     """One file → (document or None, status row). Never raises for bad input."""
     path = corpus / rel
     meta, _ = resolve_metadata(rel, meta_row)
     status = {"file": rel, "status": "ok", "reason": "", "message": "", **meta,
-              "sha256": sha256_file(path), "text_sha256": "", "encoding": "", "n_chars": 0}
+              "sha256": _sha256(path), "text_sha256": "", "encoding": "", "n_chars": 0}
     try:
         result = read_file(path, max_bytes=max_bytes)
     except Rejected as r:

@@ -32,8 +32,13 @@ def write_csv(df: pd.DataFrame, path: Path | str) -> None:
     df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.6g")
 
 
+TEXT_COLUMNS = ("report_id", "file", "unit", "unit_type", "genre", "title", "run_id", "previous_run_id")
+
+
 def read_csv(path: Path | str) -> pd.DataFrame:
-    return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+    """A table written by write_csv; identifiers stay text ("007" is not the number 7)."""
+    return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
+                       dtype={c: str for c in TEXT_COLUMNS})
 
 
 def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:
@@ -46,3 +51,30 @@ def sha256_file(path: Path | str, chunk: int = 1 << 20) -> str:
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path | str, widths: dict[str, float] | None = None) -> None:
+    """An .xlsx workbook, one sheet per frame, byte-identical for the same frames: openpyxl stamps the
+    save time into docProps/core.xml and every zip entry, so both are fixed here."""
+    import io
+    import re
+    import zipfile
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        for name, df in sheets.items():
+            df.to_excel(xw, sheet_name=name, index=False)
+            ws = xw.sheets[name]
+            for k, col in enumerate(df.columns):
+                if widths and col in widths:
+                    ws.column_dimensions[ws.cell(row=1, column=k + 1).column_letter].width = widths[col]
+            ws.freeze_panes = "A2"
+    fixed = "2000-01-01T00:00:00Z"
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + fixed.encode(), data)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0)), data,
+                         compress_type=zipfile.ZIP_DEFLATED)

@@ -8,7 +8,7 @@ import logging
 import platform
 from pathlib import Path
 
-import joblib
+import pickle
 import numpy as np
 
 from .codebook import Codebook
@@ -111,9 +111,11 @@ def train(codebook: Codebook, rows: list[dict], variant: str, params: dict, fold
 def save(model: SentenceModel, info: dict, out_dir: Path | str, provenance: dict) -> None:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, out_dir / "model.joblib", compress=3)
+    # plain pickle (C unpickler): loads several times faster than joblib's, and each batch job loads it
+    with open(out_dir / "model.pkl", "wb") as fh:
+        pickle.dump(model, fh, protocol=5)
     meta = {**info, **provenance, "versions": versions(),
-            "model_sha256": hashlib.sha256((out_dir / "model.joblib").read_bytes()).hexdigest()}
+            "model_sha256": hashlib.sha256((out_dir / "model.pkl").read_bytes()).hexdigest()}
     (out_dir / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                         encoding="utf-8")
 
@@ -130,7 +132,8 @@ def load(model_dir: Path | str) -> tuple[SentenceModel, dict]:
     if stale:
         raise ModelVersionError(f"model in {model_dir} was saved with other library versions {stale}; "
                                 "retrain it (snakemake retrains when the versions change)")
-    return joblib.load(model_dir / "model.joblib"), meta
+    with open(model_dir / "model.pkl", "rb") as fh:
+        return pickle.load(fh), meta
 
 
 def model_card_section(info: dict) -> list[str]:
