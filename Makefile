@@ -7,7 +7,7 @@ CORES ?= all
 SMK := $(BIN)/snakemake
 GOLD ?= ../shared/eval/dev.jsonl
 
-.PHONY: system-deps run test classify evaluate model lint bench report-zip env-file lock clean
+.PHONY: system-deps run test classify evaluate sample agreement model lint bench report-zip env-file lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,9 @@ $(VENV)/.installed-test: requirements-test.lock $(VENV)/.installed
 	touch $@
 
 # Debian packages the tests need: a CJK font for charts and test PDFs, antiword for .doc files,
+# LibreOffice (no GUI) for the .doc files too small for antiword and to write test .doc/.rtf files,
 # chromium for the HTML report's browser test. Installed only where missing (needs root + apt).
-SYSTEM_PKGS := fonts-noto-cjk antiword chromium
+SYSTEM_PKGS := fonts-noto-cjk antiword libreoffice-writer-nogui chromium
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -36,7 +37,11 @@ system-deps:
 
 run: $(VENV)/.installed
 	$(SMK) --cores $(CORES)
-	@echo "Outputs: results/tables/ (report_diagnosis.csv, evidence.csv, summary_by_category.csv, rejected.csv)"
+	@echo "Outputs: results/diagnosis.xlsx, results/report.html, results/manifest.json, results/tables/ (CSV)"
+
+# the tables, workbook, HTML report and manifest with their captions, in one archive
+report-zip: $(VENV)/.installed
+	$(SMK) --report results/report.zip
 
 test: system-deps $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
@@ -50,6 +55,16 @@ classify: model
 
 evaluate: model
 	$(BIN)/python -m reportdiag evaluate --gold "$(GOLD)"
+
+# The researcher's loop: a stratified sample to code by hand (after a run), then agreement by id.
+sample: $(VENV)/.installed
+	@test -n "$(N)" || { echo "usage: make sample N=200"; exit 2; }
+	$(SMK) --cores $(CORES)
+	$(BIN)/python -m reportdiag sample --n "$(N)"
+
+agreement: $(VENV)/.installed
+	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make agreement A=coder1.csv B=coder2.csv (or B=results/annotation/sample_model.jsonl)"; exit 2; }
+	$(BIN)/python -m reportdiag agreement --a "$(A)" --b "$(B)"
 
 lint: $(VENV)/.installed
 	$(SMK) --lint

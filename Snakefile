@@ -7,7 +7,12 @@ include: "rules/common.smk"
 
 rule all:
     input:
-        f"{R}/tables/report_diagnosis.csv",
+        f"{R}/diagnosis.xlsx",
+        f"{R}/report.html",
+        f"{R}/manifest.json",
+        f"{R}/tables/changes.csv",
+        f"{R}/tables/residual_themes.csv",
+        f"{R}/lexicon/cue_candidates.csv",
 
 
 rule ingest:
@@ -52,9 +57,10 @@ rule segment:
 
 rule train:
     input:
-        training=config["training"],
+        training=TRAINING,
         annotations=ANNOTATIONS,
         codebook=config["codebook"],
+        codebook_extend=CODEBOOK_EXTEND,
         userdict=config["userdict"],
     output:
         model=f"{MODEL}/model.pkl",
@@ -80,6 +86,7 @@ rule classify:
         sentences=rules.segment.output[0],
         model=rules.train.output.model,
         codebook=config["codebook"],
+        codebook_extend=CODEBOOK_EXTEND,
     output:
         f"{R}/work/classify/{{batch}}.jsonl",
     params:
@@ -100,15 +107,21 @@ rule diagnose:
         status=all_batches(rules.ingest.output.status),
         scores=all_batches(rules.classify.output[0]),
         codebook=config["codebook"],
-    output:
-        reports=f"{R}/tables/report_diagnosis.csv",
-        evidence=f"{R}/tables/evidence.csv",
-        summary=f"{R}/tables/summary_by_category.csv",
-        rejected=f"{R}/tables/rejected.csv",
-        warnings=f"{R}/tables/warnings.csv",
+        codebook_extend=CODEBOOK_EXTEND,
+    output:  # one CSV per table, named as the table (tables.build_tables)
+        report_diagnosis=report(f"{R}/tables/report_diagnosis.csv", caption="report/report_diagnosis.rst", category="表格"),
+        evidence=report(f"{R}/tables/evidence.csv", caption="report/evidence.rst", category="表格"),
+        summary_by_category=report(f"{R}/tables/summary_by_category.csv", caption="report/summary_by_category.rst", category="表格"),
+        summary_by_unit_type=report(f"{R}/tables/summary_by_unit_type.csv", caption="report/group_summary.rst", category="表格"),
+        summary_by_year=report(f"{R}/tables/summary_by_year.csv", caption="report/group_summary.rst", category="表格"),
+        summary_by_unit=report(f"{R}/tables/summary_by_unit.csv", caption="report/group_summary.rst", category="表格"),
+        coding_matrix=report(f"{R}/tables/coding_matrix.csv", caption="report/coding_matrix.rst", category="表格"),
+        recommendations=report(f"{R}/tables/recommendations.csv", caption="report/recommendations.rst", category="表格"),
+        rejected=report(f"{R}/tables/rejected.csv", caption="report/rejected.rst", category="表格"),
+        warnings=report(f"{R}/tables/warnings.csv", caption="report/rejected.rst", category="表格"),
     params:
         corpus=CORPUS,
-        tables=f"{R}/tables",
+        tables=lambda w, output: os.path.dirname(output.report_diagnosis),
         codebook_extend=config["codebook_extend"],
         cfg={k: config[k] for k in ("recommend", "summaries")},
     log:
@@ -119,3 +132,87 @@ rule diagnose:
         "environment.yml"
     script:
         "scripts/rules/diagnose.py"
+
+
+rule residual:
+    input:
+        sentences=all_batches(rules.segment.output[0]),
+        scores=all_batches(rules.classify.output[0]),
+        reports=rules.diagnose.output.report_diagnosis,
+        codebook=config["codebook"],
+        codebook_extend=CODEBOOK_EXTEND,
+    output:
+        themes=report(f"{R}/tables/residual_themes.csv", caption="report/residual_themes.rst", category="表格"),
+        sentences=f"{R}/tables/residual_sentences.csv",
+    params:
+        codebook_extend=config["codebook_extend"],
+        cfg=config["residual"],
+    log:
+        f"{R}/logs/residual.log",
+    benchmark:
+        f"{R}/benchmarks/residual.tsv"
+    conda:
+        "environment.yml"
+    script:
+        "scripts/rules/residual.py"
+
+
+rule lexicon:
+    input:
+        sentences=all_batches(rules.segment.output[0]),
+        scores=all_batches(rules.classify.output[0]),
+        reports=rules.diagnose.output.report_diagnosis,
+        model_meta=rules.train.output.meta,
+        training=TRAINING,
+        annotations=ANNOTATIONS,
+        codebook=config["codebook"],
+        codebook_extend=CODEBOOK_EXTEND,
+    output:
+        diagnostics=f"{R}/lexicon/cue_diagnostics.csv",
+        candidates=f"{R}/lexicon/cue_candidates.csv",
+    params:
+        codebook_extend=config["codebook_extend"],
+        cfg=config["lexicon"],
+    log:
+        f"{R}/logs/lexicon.log",
+    benchmark:
+        f"{R}/benchmarks/lexicon.tsv"
+    conda:
+        "environment.yml"
+    script:
+        "scripts/rules/lexicon.py"
+
+
+rule report:
+    input:
+        unpack(lambda w: dict(rules.diagnose.output.items())),
+        residual_themes=rules.residual.output.themes,
+        status=all_batches(rules.ingest.output.status),
+        docs=all_batches(rules.ingest.output.docs),
+        codebook=config["codebook"],
+        codebook_extend=CODEBOOK_EXTEND,
+        columns="resources/columns.yaml",
+        model=rules.train.output.model,
+        model_meta=rules.train.output.meta,
+        training=TRAINING,
+        annotations=ANNOTATIONS,
+        userdict=config["userdict"],
+    output:
+        workbook=report(f"{R}/diagnosis.xlsx", caption="report/workbook.rst", category="报告"),
+        html=report(f"{R}/report.html", caption="report/html.rst", category="报告"),
+        manifest=report(f"{R}/manifest.json", caption="report/manifest.rst", category="报告"),
+        changes=report(f"{R}/tables/changes.csv", caption="report/changes.rst", category="表格"),
+    params:
+        tables=[*rules.diagnose.output.keys(), "residual_themes"],
+        history=f"{R}/history",
+        codebook_extend=config["codebook_extend"],
+        segmenter=config["segmenter"],
+        cfg=config,
+    log:
+        f"{R}/logs/report.log",
+    benchmark:
+        f"{R}/benchmarks/report.tsv"
+    conda:
+        "environment.yml"
+    script:
+        "scripts/rules/report.py"

@@ -59,3 +59,14 @@ def write_jsonl(path: Path, rows) -> Path:
 def have_cjk_font() -> Path:
     assert CJK_FONT.exists(), "Debian's fonts-noto-cjk is missing: run make test, whose setup installs it"
     return CJK_FONT
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory, model_dir) -> tuple[Path, Path]:
+    """The hand-counted corpus of tests/smallcorpus.py run through the whole workflow once."""
+    import smallcorpus
+
+    tmp = tmp_path_factory.mktemp("small")
+    corpus = smallcorpus.build(tmp / "corpus")
+    pipeline(corpus, tmp / "results", model_dir)
+    return corpus, tmp / "results"

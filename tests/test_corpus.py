@@ -41,3 +41,26 @@ def test_metadata_rows_and_warnings(tmp_path):
     assert meta["unit"] == "丙" and meta["year"] is None and warns[0][0] == "bad_year"
     codes = sorted(w["code"] for w in metadata_warnings(["a.txt", "b.txt", "c.txt"], rows))
     assert codes == ["bad_year", "duplicate_report_id", "missing_file", "no_metadata_row"]
+
+
+def test_odd_file_names_are_listed_readably_and_map_back_to_disk(tmp_path):
+    import os
+    import unicodedata
+
+    from reportdiag.corpus import corpus_paths, name_warnings
+
+    nfc = "Résumé 述职.v1.2.txt"
+    nfd = unicodedata.normalize("NFD", nfc)
+    gbk = os.fsdecode("党建 报告.txt".encode("gb18030"))      # as unzip leaves a Chinese Windows name
+    junk = os.fsdecode(b"\xff\xfe\xfd.txt")                  # not UTF-8, not GB18030 either
+    for name in [nfd, gbk, junk, "党建 报告.txt"]:            # the last one collides with the GBK name
+        (tmp_path / name).write_text("x")
+    paths = corpus_paths(tmp_path)
+    assert all(k.encode("utf-8") for k in paths)               # every table name is valid UTF-8
+    assert paths[nfc] == nfd
+    assert sorted(paths.values()) == sorted([nfd, gbk, junk, "党建 报告.txt"])  # nothing dropped
+    assert paths["党建 报告.txt"] in {gbk, "党建 报告.txt"} and len(paths) == 4
+    assert all((tmp_path / disk).exists() for disk in paths.values())
+    codes = {w["file"]: w["code"] for w in name_warnings(tmp_path)}
+    assert nfc in codes and set(codes.values()) == {"file_name_encoding"}
+    assert list_corpus(tmp_path) == sorted(paths)

@@ -6,20 +6,27 @@ import shutil
 import subprocess
 
 import pytest
+import yaml
 
 from conftest import ROOT, pipeline
 
 pytestmark = pytest.mark.slurm
 
 CLUSTER = ROOT / "tools" / "slurm-cluster.sh"
-TABLES = ("report_diagnosis.csv", "evidence.csv", "summary_by_category.csv", "rejected.csv", "warnings.csv")
-STEPS = ("ingest", "segment", "classify", "diagnose")
+PROFILE = ROOT / "profiles" / "slurm"
 
 
 def _sinfo_answers() -> bool:
     if not shutil.which("sinfo"):
         return False
     return subprocess.run(["sinfo", "-h"], capture_output=True).returncode == 0
+
+
+def _minutes(limit: str) -> int:
+    """SLURM's time limit ([D-][H:]MM:SS) in minutes."""
+    days, _, clock = limit.rpartition("-")
+    h, m, _ = ([0] * 3 + [int(x) for x in clock.split(":")])[-3:]
+    return int(days or 0) * 1440 + h * 60 + m
 
 
 @pytest.fixture(scope="module")
@@ -56,13 +63,13 @@ def corpus(tmp_path_factory):
 
 
 def test_slurm_run_equals_local_run(cluster, corpus, model_dir, tmp_path):
-    config = ("batches=2",)  # 7 SLURM jobs: ingest, segment, classify for two batches, diagnose
+    config = ("batches=2",)  # two batches keep the SLURM jobs few (ingest, segment, classify twice each)
     local = tmp_path / "local"
     pipeline(corpus, local, model_dir, *config)
 
     slurm, logs = tmp_path / "slurm", tmp_path / "slurm-logs"
     proc = pipeline(corpus, slurm, model_dir, *config, extra=(
-        "--profile", str(ROOT / "profiles" / "slurm"),
+        "--profile", str(PROFILE),
         # a cluster without accounting: no account to charge, and sacct has nothing to say
         "--slurm-no-account", "--slurm-status-command", "squeue",
         # jobs here take seconds; the 40 s default first check would dominate the test
@@ -70,10 +77,28 @@ def test_slurm_run_equals_local_run(cluster, corpus, model_dir, tmp_path):
         "--slurm-logdir", str(logs), "--slurm-keep-successful-logs",
     ))
 
-    # every step really ran as a SLURM job: one kept log per job, under the rule's folder
-    for step in STEPS:
-        assert list((logs / f"rule_{step}").rglob("*.log")), f"no SLURM job ran {step}:\n{proc.stderr[-3000:]}"
-    assert "SLURM jobid" in proc.stderr
+    # every rule the local run ran (one log each under logs/, by rule name) ran as a SLURM job,
+    # which kept its log under rule_<name>/
+    rules = {p.name.removesuffix(".log") for p in (local / "logs").iterdir()}
+    assert {"ingest", "segment", "classify", "diagnose"} <= rules
+    jobs = {}
+    for rule in sorted(rules):
+        found = list((logs / f"rule_{rule}").rglob("*.log"))  # named <SLURM job id>.log
+        assert found, f"no SLURM job ran {rule}:\n{proc.stderr[-3000:]}"
+        jobs.update({p.stem: rule for p in found})
 
-    for name in TABLES:
+    # each job got the profile's memory and time limit for its rule (finished jobs stay listed
+    # for MinJobAge = 300 s)
+    profile = yaml.safe_load((PROFILE / "config.yaml").read_text(encoding="utf-8"))
+    out = subprocess.run(["squeue", "--states=all", "-h", "-o", "%i|%m|%l", "-j", ",".join(jobs)],
+                         capture_output=True, text=True, check=True).stdout
+    granted = {i: (m, _minutes(t)) for i, m, t in (line.split("|") for line in out.split())}
+    assert set(granted) == set(jobs)
+    for job, rule in jobs.items():
+        want = {**profile["default-resources"], **profile["set-resources"].get(rule, {})}
+        assert granted[job] == (f"{want['mem_mb']}M", want["runtime"]), rule
+
+    tables = sorted(p.name for p in (local / "tables").glob("*.csv"))
+    assert sorted(p.name for p in (slurm / "tables").glob("*.csv")) == tables
+    for name in tables:
         assert (slurm / "tables" / name).read_bytes() == (local / "tables" / name).read_bytes(), name

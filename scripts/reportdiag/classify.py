@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from .codebook import Codebook
+from .codebook import Codebook, CodebookError
 from .features import add_context
 from .normalize import to_simplified
 
@@ -52,6 +52,9 @@ def _dedupe_substrings(terms: list[str]) -> list[str]:
 
 class Scorer:
     def __init__(self, model, codebook: Codebook, top_k: int = 4):
+        if list(model.labels) != codebook.label_names:
+            raise CodebookError(f"the model was trained for the categories {sorted({lab.split(':')[1] for lab in model.labels})} "
+                             f"but the codebook has {codebook.ids}: retrain it with this codebook and codebook_extend")
         self.model = model
         self.codebook = codebook
         self.ids = codebook.ids

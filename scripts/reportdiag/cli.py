@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from .codebook import CodebookError
+
 CONFIG = Path("config/config.yaml")
 
 
@@ -64,6 +66,62 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def _codebook(cfg: dict, extend: str | None):
+    from .codebook import load_codebook
+
+    return load_codebook(cfg["codebook"], (extend if extend is not None else cfg.get("codebook_extend")) or None)
+
+
+def cmd_sample(args) -> int:
+    from .io import read_csv
+    from .sampling import draw, strata_counts, write_sample
+    from .tables import load_scored_sentences
+
+    cfg = _config()
+    results = Path(args.results or cfg["results"])
+    model_dir = Path(args.model_dir or cfg["model_dir"])
+    reports = results / "tables" / "report_diagnosis.csv"
+    scores = sorted((results / "work" / "classify").glob("*.jsonl"))
+    if args.n < 1:
+        print("N must be a positive number of sentences, e.g. make sample N=200", file=sys.stderr)
+        return 2
+    if not reports.exists() or not scores:
+        print(f"{results}: no diagnosed run found (tables/report_diagnosis.csv and work/classify/); "
+              "run the pipeline first (make run)", file=sys.stderr)
+        return 2
+    codebook = _codebook(cfg, args.codebook_extend)
+    thresholds = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))["thresholds"]
+    if set(thresholds) != set(codebook.label_names):
+        print(f"the model in {model_dir} was trained for other categories than the codebook's {codebook.ids}; "
+              "rerun the pipeline with the same codebook settings", file=sys.stderr)
+        return 2
+    sentences = load_scored_sentences(sorted((results / "work" / "segment").glob("*.jsonl")), scores,
+                                      set(read_csv(reports)["file"]))
+    seed = args.seed if args.seed is not None else cfg["summaries"]["seed"]
+    sample = draw(sentences, codebook, thresholds, args.n, seed)
+    paths = write_sample(sample, codebook, results / "annotation")
+    print(f"{len(sample)} of {len(sentences)} sentences sampled (seed {seed}): {strata_counts(sample)}")
+    print(f"for the coders: {paths['xlsx']} and {paths['csv']}; the model's labels: {paths['model']}")
+    return 0
+
+
+def cmd_agreement(args) -> int:
+    from .agreement import AgreementError, run, summary_lines
+
+    cfg = _config()
+    codebook = _codebook(cfg, args.codebook_extend)
+    out_dir = Path(args.out_dir or Path(cfg["results"]) / "agreement")
+    try:
+        res = run(args.a, args.b, codebook, out_dir)
+    except AgreementError as e:
+        print(e, file=sys.stderr)
+        return 2
+    print("\n".join(summary_lines(res["summary"], res["counts"])))
+    print(f"written {res['paths']['summary']} and {res['paths']['disagreements']} "
+          f"({len(res['disagreements'])} disagreements)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="reportdiag")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -77,5 +135,22 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--model-dir", help="default: model_dir of config/config.yaml")
     e.add_argument("--results", help="default: results of config/config.yaml")
     e.set_defaults(func=cmd_evaluate)
+    s = sub.add_parser("sample", help="stratified sample of a run's sentences for hand annotation")
+    s.add_argument("--n", type=int, required=True, help="number of sentences")
+    s.add_argument("--seed", type=int, help="default: summaries.seed of config/config.yaml")
+    s.add_argument("--results", help="default: results of config/config.yaml")
+    s.add_argument("--model-dir", help="default: model_dir of config/config.yaml")
+    s.add_argument("--codebook-extend", help="default: codebook_extend of config/config.yaml")
+    s.set_defaults(func=cmd_sample)
+    a = sub.add_parser("agreement", help="percentage agreement and Cohen's kappa of two codings, by id")
+    a.add_argument("--a", required=True, help="coder file: filled sample CSV/XLSX or JSON Lines")
+    a.add_argument("--b", required=True, help="another coder's file, or the model's (sample_model.jsonl)")
+    a.add_argument("--out-dir", help="default: <results>/agreement")
+    a.add_argument("--codebook-extend", help="default: codebook_extend of config/config.yaml")
+    a.set_defaults(func=cmd_agreement)
     args = ap.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except CodebookError as e:
+        print(e, file=sys.stderr)
+        return 2

@@ -50,26 +50,49 @@ class Codebook:
         return re.compile("|".join(map(re.escape, alts))) if alts else re.compile(r"(?!x)x")
 
 
-def _validate(data: dict, path: Path) -> None:
+def _schema() -> dict:
+    return yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+
+
+def _extension_schema() -> dict:
+    """A user's extension: categories as in the codebook (each complete), and/or stance cue lists
+    to add; nothing else."""
+    main = _schema()
+    stance = dict(main["properties"]["stance"])
+    stance.pop("required", None)
+    stance["additionalProperties"] = False
+    stance["properties"] = dict(stance["properties"], headings={
+        k: v for k, v in stance["properties"]["headings"].items() if k != "required"})
+    return {"type": "object", "minProperties": 1, "additionalProperties": False,
+            "properties": {"categories": main["properties"]["categories"], "stance": stance}}
+
+
+def _check(data, schema: dict, path: Path, what: str = "codebook") -> None:
     import jsonschema
 
-    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         e = errors[0]
-        where = "/".join(str(p) for p in e.absolute_path) or "(top level)"
-        raise CodebookError(f"{path}: invalid codebook at {where}: {e.message}")
+        parts = list(e.absolute_path)
+        where = "/".join(str(p) for p in parts) or "(top level)"
+        if len(parts) >= 2 and parts[0] == "categories" and isinstance(data, dict):
+            item = data["categories"][parts[1]]
+            if isinstance(item, dict) and item.get("id"):
+                where += f" (category '{item['id']}')"
+        raise CodebookError(f"{path}: invalid {what} at {where}: {e.message}")
+
+
+def _validate(data: dict, path: Path) -> None:
+    _check(data, _schema(), path)
     ids = [c["id"] for c in data["categories"]]
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:
         raise CodebookError(f"{path}: invalid codebook at categories: duplicate id(s) {sorted(dup)}")
 
 
-def load_codebook(path: Path | str | None = None, extend: Path | str | None = None) -> Codebook:
-    """Load and validate a codebook. ``extend`` adds categories (or replaces those with the same
-    id) from a user's YAML with the same structure."""
-    path = Path(path or DEFAULT)
+def _read(path: Path) -> tuple[dict, bytes]:
+    if not path.is_file():
+        raise CodebookError(f"{path}: codebook file not found")
     raw = path.read_bytes()
     try:
         data = yaml.safe_load(raw)
@@ -77,15 +100,30 @@ def load_codebook(path: Path | str | None = None, extend: Path | str | None = No
         raise CodebookError(f"{path}: not valid YAML: {e}") from e
     if not isinstance(data, dict):
         raise CodebookError(f"{path}: invalid codebook at (top level): expected a mapping")
+    return data, raw
+
+
+def load_codebook(path: Path | str | None = None, extend: Path | str | None = None) -> Codebook:
+    """Load and validate a codebook. ``extend`` is a user's YAML whose ``categories`` are added (or
+    replace those with the same id) and whose ``stance`` cue lists are added to the codebook's."""
+    path = Path(path or DEFAULT)
+    data, raw = _read(path)
     h = hashlib.sha256(raw)
     if extend:
         ext_path = Path(extend)
-        ext_raw = ext_path.read_bytes()
-        ext = yaml.safe_load(ext_raw) or {}
+        ext, ext_raw = _read(ext_path)
+        _check(ext, _extension_schema(), ext_path, "codebook extension")
+        _validate(data, path)
         by_id = {c["id"]: c for c in data["categories"]}
         for c in ext.get("categories", []):
-            by_id[c.get("id")] = c
+            by_id[c["id"]] = c
         data["categories"] = list(by_id.values())
+        for key, terms in ext.get("stance", {}).items():
+            if key == "headings":
+                for side, more in terms.items():
+                    data["stance"]["headings"][side] = list(dict.fromkeys(data["stance"]["headings"][side] + more))
+            else:
+                data["stance"][key] = list(dict.fromkeys(data["stance"][key] + terms))
         h.update(ext_raw)
     _validate(data, path)
     return Codebook(data, path, h.hexdigest())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import os
 import re
 import unicodedata
@@ -16,20 +17,64 @@ METADATA_FILE = "metadata.csv"
 META_FIELDS = ["report_id", "unit", "unit_type", "year", "genre", "title"]
 
 
-def list_corpus(corpus: Path | str) -> list[str]:
-    """Relative POSIX paths of every file under ``corpus`` except hidden ones and metadata.csv."""
+def _name_as_text(name: str) -> str:
+    """A file name as text. Names that are not UTF-8 on disk (zip archives made on Chinese Windows)
+    come back from the OS with surrogate escapes, which no CSV or JSON can hold; they are shown
+    decoded as GB18030, or with their bytes escaped (``\\xb5``) if even that fails."""
+    raw = os.fsencode(name)
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def corpus_paths(corpus: Path | str) -> dict[str, str]:
+    """Every file under ``corpus`` except hidden ones and metadata.csv: its name in the tables
+    (relative POSIX path, NFC so macOS and Linux agree) → its relative path on disk.
+
+    Names that only differ in Unicode normalisation or encoding keep distinct table names, so no
+    file is ever dropped: the first in byte order gets the NFC form."""
     corpus = Path(corpus)
-    out = []
+    disk_rels = []
     for root, dirs, files in os.walk(corpus):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
-            if name.startswith("."):
-                continue
-            rel = Path(root, name).relative_to(corpus).as_posix()
-            if rel == METADATA_FILE:
-                continue
-            out.append(unicodedata.normalize("NFC", rel))
-    return sorted(out)
+            if not name.startswith("."):
+                disk_rels.append(Path(root, name).relative_to(corpus).as_posix())
+    out: dict[str, str] = {}
+    for disk in sorted(disk_rels, key=os.fsencode):
+        text = "/".join(_name_as_text(part) for part in disk.split("/"))
+        if text == METADATA_FILE:
+            continue
+        escaped = os.fsencode(disk).decode("ascii", "backslashreplace")
+        candidates = itertools.chain((unicodedata.normalize("NFC", text), text, escaped),
+                                     (f"{escaped}~{n}" for n in itertools.count(2)))
+        shown = next(s for s in candidates if s not in out)
+        out[shown] = disk
+    return out
+
+
+def list_corpus(corpus: Path | str) -> list[str]:
+    """Table names (see :func:`corpus_paths`) of every file under ``corpus``, sorted."""
+    return sorted(corpus_paths(corpus))
+
+
+def name_warnings(corpus: Path | str) -> list[dict]:
+    """Files whose name on disk differs from the name the tables give them."""
+    out = []
+    for shown, disk in sorted(corpus_paths(corpus).items()):
+        if shown == disk:
+            continue
+        if _name_as_text(disk) != disk:
+            why = "the file name on disk is not UTF-8; shown decoded as GB18030 (unzipped from a Windows archive?) or escaped"
+        elif unicodedata.normalize("NFC", disk) != disk:
+            why = "the file name is not in Unicode NFC form on disk (saved on macOS?)"
+        else:
+            why = "another file has the same name once decoded; shown with its bytes escaped"
+        out.append({"file": shown, "code": "file_name_encoding", "message": why})
+    return out
 
 
 def _digest(rel: str) -> bytes:

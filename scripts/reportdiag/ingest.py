@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .corpus import resolve_metadata
+from .corpus import corpus_paths, resolve_metadata
 from .io import sha256_file, sha256_text
 from .normalize import normalise
 from .readers import Rejected, read_file
@@ -27,9 +27,10 @@ def _sha256(path: Path) -> str:
 
 
 def ingest_file(corpus: Path, rel: str, meta_row: dict | None, max_bytes: int,
-                t2s: bool = True) -> tuple[dict | None, dict]:
-    """One file → (document or None, status row). Never raises for bad input."""
-    path = corpus / rel
+                t2s: bool = True, disk_rel: str | None = None) -> tuple[dict | None, dict]:
+    """One file → (document or None, status row). Never raises for bad input. ``rel`` is the
+    file's name in the tables; ``disk_rel`` its path on disk when that differs (see corpus_paths)."""
+    path = corpus / (disk_rel or rel)
     meta, _ = resolve_metadata(rel, meta_row)
     status = {"file": rel, "status": "ok", "reason": "", "message": "", **meta,
               "sha256": _sha256(path), "text_sha256": "", "encoding": "", "n_chars": 0}
@@ -54,9 +55,10 @@ def ingest_file(corpus: Path, rel: str, meta_row: dict | None, max_bytes: int,
 def ingest_batch(corpus: Path | str, files: list[str], meta_rows: dict[str, dict] | None,
                  max_bytes: int, t2s: bool = True) -> tuple[list[dict], list[dict]]:
     corpus = Path(corpus)
+    on_disk = corpus_paths(corpus)
     docs, statuses = [], []
     for i, rel in enumerate(files, 1):
-        doc, status = ingest_file(corpus, rel, (meta_rows or {}).get(rel), max_bytes, t2s)
+        doc, status = ingest_file(corpus, rel, (meta_rows or {}).get(rel), max_bytes, t2s, on_disk.get(rel))
         statuses.append(status)
         if doc is not None:
             docs.append(doc)

@@ -65,6 +65,10 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path | str, widths: dict[s
         for name, df in sheets.items():
             df.to_excel(xw, sheet_name=name, index=False)
             ws = xw.sheets[name]
+            for row in ws.iter_rows(min_row=2):
+                for cell in row:
+                    if cell.data_type == "f":  # text from a report is never a formula
+                        cell.data_type = "s"
             for k, col in enumerate(df.columns):
                 if widths and col in widths:
                     ws.column_dimensions[ws.cell(row=1, column=k + 1).column_letter].width = widths[col]

@@ -177,11 +177,25 @@ def read_markdown(path: Path) -> ReadResult:
 
 
 # ---------------------------------------------------------------- docx
+# python-docx parses word/document.xml whole; a report's is a few MB, so a larger one is a zip bomb
+# or not a report, and is refused before it is unpacked
+MAX_DOCX_XML = 256 * 10**6
+
+
 def read_docx(path: Path) -> ReadResult:
+    import zipfile
+
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = z.getinfo("word/document.xml").file_size
+    except Exception as e:  # BadZipFile, or KeyError for a zip that is not a Word document
+        raise Rejected("corrupt_file", f"{type(e).__name__}: {e}"[:200])
+    if unpacked > MAX_DOCX_XML:
+        raise Rejected("too_large", f"word/document.xml unpacks to {unpacked / 1e6:.0f} MB")
     try:
         document = docx.Document(str(path))
     except Exception as e:  # zipfile, KeyError, lxml and opc errors for damaged parts
@@ -337,6 +351,13 @@ def _is_page_number(line: str) -> bool:
     return bool(s) and len(s) <= 12 and bool(re.search(r"\d|[IVX]", s)) and bool(_PAGE_NO.match(s))
 
 
+def _running_key(line: str) -> str | None:
+    s = line.strip()
+    if not s or _is_page_number(s) or s[-1] in "。！？!?；;":
+        return None
+    return re.sub(r"\d+", "#", s)
+
+
 def read_pdf(path: Path) -> ReadResult:
     """Text layer of a PDF page by page (one page in memory at a time, besides the text so far);
     running headers, footers and page numbers are dropped: lines repeated at the top or bottom of
@@ -368,21 +389,25 @@ def read_pdf(path: Path) -> ReadResult:
     # scans carry at most a stray stamp or page number, far below a line of text per page
     if sum(han_count("".join(p)) for p in pages) == 0 and n_chars < 20 * max(1, len(pages)):
         raise Rejected("no_text_layer", f"{len(pages)} page(s), {n_chars} extractable characters")
-    edge = Counter()
-    for p in pages:
-        body = [ln for ln in p if ln.strip()]
-        for ln in set(body[:2] + body[-2:]):
-            if not _is_page_number(ln):
-                edge[re.sub(r"\d+", "#", ln.strip())] += 1
-    # a running header/footer: the same edge line on most pages (all of them in a two-page file)
-    repeated = {k for k, v in edge.items() if len(pages) >= 2 and v >= max(2, 0.6 * len(pages))}
+    # a running header (footer): the same line among the first (last) two of most pages, all of
+    # them in a two-page file; digits may differ ("第 3 页"); a sentence is never one
+    need = max(2, 0.6 * len(pages))
+    top, bottom = Counter(), Counter()
+    bodies = [[ln for ln in p if ln.strip()] for p in pages]
+    for body in bodies:
+        top.update({k for k in map(_running_key, body[:2]) if k})
+        bottom.update({k for k in map(_running_key, body[-2:]) if k})
+    headers = {k for k, v in top.items() if v >= need}
+    footers = {k for k, v in bottom.items() if v >= need}
     out = []
-    for p in pages:
-        body = [ln for ln in p if ln.strip()]
+    for body in bodies:
         n = len(body)
         for j, ln in enumerate(body):
-            at_edge = j < 2 or j >= n - 2
-            if at_edge and (_is_page_number(ln) or re.sub(r"\d+", "#", ln.strip()) in repeated):
+            at_top, at_bottom = j < 2, j >= n - 2
+            if (at_top or at_bottom) and _is_page_number(ln):
+                continue
+            key = _running_key(ln)
+            if (at_top and key in headers) or (at_bottom and key in footers):
                 continue
             out.append(ln)
     return ReadResult("\n".join(out), "pdf")

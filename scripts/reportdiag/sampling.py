@@ -26,7 +26,8 @@ from .io import write_csv, write_jsonl, write_xlsx
 
 log = logging.getLogger(__name__)
 
-CODER_COLUMNS = ["sample_no", "id", "file", "heading", "prev", "text", "problem", "practice", "note"]
+# section (the headings above) and prev (the sentence before) are read back as context on retraining
+CODER_COLUMNS = ["sample_no", "id", "file", "section", "prev", "text", "problem", "practice", "note"]
 
 
 def margins(df: pd.DataFrame, labels: list[str], thresholds: dict[str, float]) -> np.ndarray:
@@ -108,7 +109,7 @@ def write_sample(sample: pd.DataFrame, codebook: Codebook, out_dir: Path | str) 
     paths = {"csv": out_dir / "sample.csv", "xlsx": out_dir / "sample.xlsx", "model": out_dir / "sample_model.jsonl"}
     write_csv(coder, paths["csv"])
     write_xlsx({"sample": coder, "codebook": codebook_sheet(codebook), "instructions": instructions(codebook)},
-               paths["xlsx"], widths={"text": 80, "prev": 30, "heading": 24, "definition": 80, "说明": 100,
+               paths["xlsx"], widths={"text": 80, "prev": 30, "section": 24, "definition": 80, "说明": 100,
                                       "problem": 14, "practice": 14, "note": 20, "file": 24})
     keys = ("id", "stratum", "margin", "problem", "practice", "p_problem", "p_practice")
     write_jsonl(paths["model"], ({k: r[k] for k in keys} for r in sample.to_dict("records")))

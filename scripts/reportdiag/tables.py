@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from .codebook import Codebook
-from .corpus import list_corpus, metadata_warnings, read_metadata
+from .corpus import list_corpus, metadata_warnings, name_warnings, read_metadata
 from .diagnose import category_summary, evidence_table, report_table, split_statuses
 from .io import read_jsonl, write_csv
 from .recommend import mechanisms_by_report, recommendations
@@ -70,7 +70,7 @@ def write_diagnosis(status_files: list[str], score_files: list[str], codebook: C
                     out_dir: str, config: dict) -> dict[str, pd.DataFrame]:
     status, scores = load_batches(status_files, score_files)
     files = list_corpus(corpus)
-    warnings = metadata_warnings(files, read_metadata(corpus))
+    warnings = name_warnings(corpus) + metadata_warnings(files, read_metadata(corpus))
     tables = build_tables(status, scores, codebook, warnings, config)
     for name, df in tables.items():
         write_csv(df, Path(out_dir) / f"{name}.csv")

@@ -80,19 +80,23 @@ def cross_validate(codebook: Codebook, rows, Y, groups, variant: str, folds: int
 
 
 def train(codebook: Codebook, rows: list[dict], variant: str, params: dict, folds: int = 5,
-          compare: list[str] | None = None) -> tuple[SentenceModel, dict]:
+          compare: list[str] | None = None, held_out: set[int] | None = None) -> tuple[SentenceModel, dict]:
+    """Cross-validate (thresholds, variant comparison) on ``rows`` minus ``held_out`` (indices kept
+    out of every choice, for an honest before/after figure), then fit on all ``rows``."""
     labels = codebook.label_names
     Y = label_matrix(rows, labels)
     groups = [r["doc"] for r in rows]
+    cv_idx = [i for i in range(len(rows)) if i not in (held_out or set())]
+    cv_rows, cv_Y, cv_groups = [rows[i] for i in cv_idx], Y[cv_idx], [groups[i] for i in cv_idx]
     comparison = {}
     for v in (compare or []):
         if v == variant:
             continue
-        _, rep = cross_validate(codebook, rows, Y, groups, v, folds, params)
+        _, rep = cross_validate(codebook, cv_rows, cv_Y, cv_groups, v, folds, params)
         comparison[v] = {"problem_macro_f1": rep["problem"]["macro_f1"],
                          "practice_macro_f1": rep["practice"]["macro_f1"]}
         log.info("variant %s: %s", v, comparison[v])
-    thresholds, cv = cross_validate(codebook, rows, Y, groups, variant, folds, params)
+    thresholds, cv = cross_validate(codebook, cv_rows, cv_Y, cv_groups, variant, folds, params)
     comparison[variant] = {"problem_macro_f1": cv["problem"]["macro_f1"],
                            "practice_macro_f1": cv["practice"]["macro_f1"]}
     model = SentenceModel(codebook, variant=variant, **params).fit(rows, Y)
@@ -157,26 +161,73 @@ def model_card_section(info: dict) -> list[str]:
         lines.append(f"| {v}{mark} | {r['problem_macro_f1']:.3f} | {r['practice_macro_f1']:.3f} |")
     if info.get("constant_labels"):
         lines.append(f"\nLabels with too few examples to learn (constant prevalence): {info['constant_labels']}")
+    if info.get("n_user_sentences"):
+        lines += ["", f"User-labelled sentences merged: {info['n_user_sentences']} (user labels win on the same text)."]
+    if info.get("user_holdout"):
+        lines += user_holdout_lines(info["user_holdout"])
     return lines
+
+
+def user_holdout_lines(h: dict) -> list[str]:
+    """The before/after table of the model card."""
+    lines = ["", "## Before and after your labels", "",
+             f"Measured on {h['n_sentences']} of your labelled sentences ({h['n_docs']} documents) that were held "
+             "out of training and of every threshold choice. *Before*: the model fitted on the project's data only; "
+             "*after*: fitted with the rest of your labels too; both with the same thresholds.", "",
+             "| | stance | macro-F1 | micro-F1 | exact match | " + " | ".join(h["before"]["problem"]["per_category"]) + " |",
+             "|---|---|---|---|---|" + "---|" * len(h["before"]["problem"]["per_category"])]
+    for name in ("before", "after"):
+        for stance in ("problem", "practice"):
+            s = h[name][stance]
+            cats = " | ".join(f"{v['f1']:.3f} (n={v['support']})" for v in s["per_category"].values())
+            lines.append(f"| {name} | {stance} | {s['macro_f1']:.3f} | {s['micro']['f1']:.3f} | "
+                         f"{h[name]['exact']:.3f} | {cats} |")
+    return lines
+
+
+def before_after(codebook: Codebook, rows: list[dict], user_docs: set[str], held: set[int],
+                 thresholds: dict[str, float], variant: str, params: dict) -> dict:
+    """Figures on the held-out part of the user's labels for a model fitted without any user label
+    (before) and one fitted with the rest of them (after); both use ``thresholds`` (chosen without
+    the held-out part), so the difference comes from the user's labels alone."""
+    labels = codebook.label_names
+    Y = label_matrix(rows, labels)
+    test = sorted(held)
+    gold = to_sets(Y[test], labels)
+    T = np.array([thresholds[lab] for lab in labels])
+    out = {"n_sentences": len(test), "n_docs": len({rows[i]["doc"] for i in test})}
+    for name, keep in (("before", [i for i, r in enumerate(rows) if r["doc"] not in user_docs]),
+                       ("after", [i for i in range(len(rows)) if i not in held])):
+        m = SentenceModel(codebook, variant=variant, **params).fit([rows[i] for i in keep], Y[keep])
+        pred = to_sets(m.predict_proba([rows[i] for i in test]) >= T, labels)
+        out[name] = evaluate_sets(gold, pred, codebook.ids)
+        out[name]["exact"] = round(float(np.mean([g == p for g, p in zip(gold, pred)])), 4)
+        log.info("user held-out, %s their labels: problem macro-F1 %.3f", name, out[name]["problem"]["macro_f1"])
+    return out
 
 
 def build_and_save(codebook: Codebook, training: list[str], annotations: list[str], userdict: str,
                    out_dir: str, model_cfg: dict) -> dict:
-    from .annotations import load_annotations
+    from .annotations import holdout, load_annotations, merge
     from .classify import prepare
     from .tokenize import Tokenizer, dictionary_hash
 
     rows = load_training(training)
     user = load_annotations(annotations) if annotations else []
     if user:
-        user_texts = {r["text"].strip() for r in user}
-        rows = [r for r in rows if r["text"].strip() not in user_texts] + user
+        rows = merge(rows, user)
         log.info("%d user-labelled sentences merged (user labels win on the same text)", len(user))
     rows = prepare(rows, Tokenizer(userdict))
     params = {k: model_cfg[k] for k in ("C", "context_weight", "cue_weight") if k in model_cfg}
+    user_docs = {r["doc"] for r in user}
+    held_docs = holdout(user, model_cfg.get("user_holdout", 0.25))
+    held = {i for i, r in enumerate(rows) if r["doc"] in held_docs}
     model, info = train(codebook, rows, model_cfg["variant"], params, folds=model_cfg.get("folds", 5),
-                        compare=model_cfg.get("compare", []))
-    info["n_user_sentences"] = len(user)
+                        compare=model_cfg.get("compare", []), held_out=held)
+    info["n_user_sentences"] = sum(r["doc"] in user_docs for r in rows)
+    if held:
+        info["user_holdout"] = before_after(codebook, rows, user_docs, held, model.thresholds,
+                                            model_cfg["variant"], params)
     provenance = {"training_sha256": files_hash(training + annotations), "codebook_sha256": codebook.sha256,
                   "userdict_sha256": dictionary_hash(userdict), "training_files": [Path(p).name for p in training]}
     save(model, info, out_dir, provenance)

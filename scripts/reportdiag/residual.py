@@ -1,0 +1,170 @@
+"""What the categories miss: problem-stance sentences that carry none of the codebook's categories,
+clustered into residual themes (a keyATM/seededlda-style "other" topic, made inspectable).
+
+Problem stance, from the codebook's stance cues (no model is trained for it, because the training
+data label sentences with problems outside the categories as "none" and so cannot teach it):
+a sentence asserts a shortcoming when it has more problem markers (``stance.problem``: 不够, 缺乏,
+存在 …) than practice markers (``stance.practice``: 建立了, 推行 …), or when it sits in a problem
+section (a heading above it matches ``stance.headings.problem``), has no practice marker and either
+a problem marker or a list-item opening (一是, （二）, 3.). Never when it is negated or resolved
+(``stance.negation``), planned (``stance.planned``), or a heading that only names a section
+("二、存在的问题"). On the shared development set this rule covers 63 % of the sentences labelled
+with a problem and 0.4 % of those labelled with a practice only.
+A residual sentence is such a sentence to which the model gives no problem label.
+
+Themes: NMF (scikit-learn, ``init="nndsvda"``, fixed seed) over TF-IDF of the sentences' jieba
+words, stance and cue markers removed so themes are about content. Each sentence goes to its
+heaviest theme; themes are numbered by size and named by their top three words.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import re
+
+import numpy as np
+import pandas as pd
+from sklearn.decomposition import NMF
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .codebook import Codebook
+from .features import split_tokens
+
+log = logging.getLogger(__name__)
+
+THEME_COLUMNS = ["theme", "theme_name", "theme_sentences", "theme_share", "theme_reports", "top_terms", "examples"]
+SENTENCE_COLUMNS = ["report_id", "file", "sentence_no", "theme", "weight", "text"]
+_WORD = re.compile(r"^[\u3400-\u9fff]{2,}$")
+_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+)$")  # list-item openings
+_ITEM = re.compile(r"^(?:[一二三四五六七八九十]{1,3}是|[（(][一二三四五六七八九十0-9]{1,3}[）)]|[0-9]{1,2}[.．、])")
+
+
+def problem_stance(sentences: pd.DataFrame, codebook: Codebook) -> np.ndarray:
+    """The codebook-cue rule above, as a boolean mask over ``sentences``."""
+    st = codebook.stance
+    pat = {k: codebook.cue_pattern(st[k]) for k in ("problem", "practice", "negation", "planned")}
+    h_problem = codebook.cue_pattern(st["headings"]["problem"])
+    h_practice = codebook.cue_pattern(st["headings"]["practice"])
+    out = []
+    for text, section, level in zip(sentences["text"], sentences["section"], sentences["heading_level"]):
+        if (pat["negation"].search(text) or pat["planned"].search(text)
+                or (level and (h_problem.search(text) or h_practice.search(text)))):
+            out.append(False)
+            continue
+        n_prob, n_prac = len(pat["problem"].findall(text)), len(pat["practice"].findall(text))
+        in_problem_section = bool(h_problem.search(section or ""))
+        out.append(n_prob > n_prac or (in_problem_section and n_prac == 0 and (n_prob > 0 or bool(_ITEM.match(text)))))
+    return np.array(out, dtype=bool)
+
+
+def residual_sentences(sentences: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    none = sentences["problem"].map(len).eq(0).to_numpy()
+    return sentences[problem_stance(sentences, codebook) & none].reset_index(drop=True)
+
+
+def _vocabulary_filter(codebook: Codebook):
+    st = codebook.stance
+    markers = {t for k in ("problem", "practice", "negation", "requirement", "planned") for t in st[k]}
+
+    def analyzer(tokens: str) -> list[str]:
+        return [w for w in split_tokens(tokens) if _WORD.match(w) and w not in markers and not _ORDINAL.match(w)]
+
+    return analyzer
+
+
+def _fit(residual: pd.DataFrame, codebook: Codebook, corpus_tokens: list[str] | None, n_themes: int,
+         min_per_theme: int, seed: int):
+    """NMF weights (sentences × themes), theme words (themes × words) and the words; None when the
+    sentences are too few or share too few words for a theme."""
+    k = min(n_themes, len(residual) // min_per_theme)
+    if k < 1:
+        return None
+    docs = residual["tokens"].astype(str).tolist()
+    vec = TfidfVectorizer(analyzer=_vocabulary_filter(codebook), min_df=2, sublinear_tf=True, dtype=np.float64)
+    try:
+        vec.fit(sorted(corpus_tokens) if corpus_tokens is not None else docs)
+    except ValueError:  # no word occurs twice
+        return None
+    X = vec.transform(docs)
+    keep = np.flatnonzero(X.getnnz(axis=0) >= 2)  # words shared by at least two residual sentences
+    if len(keep) == 0:
+        return None
+    nmf = NMF(n_components=min(k, len(keep)), init="nndsvda", random_state=seed, max_iter=1000)
+    W = nmf.fit_transform(X[:, keep])
+    return W, nmf.components_, vec.get_feature_names_out()[keep]
+
+
+def themes(residual: pd.DataFrame, codebook: Codebook, corpus_tokens: list[str] | None = None, n_themes: int = 6,
+           top_terms: int = 8, examples: int = 3, seed: int = 0,
+           min_per_theme: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Theme table and the residual sentences with their theme. Word weights use the inverse
+    document frequency of ``corpus_tokens`` (all sentences of the corpus, default: the residual
+    ones), so words common everywhere (工作, 党建) do not make themes. Fewer than ``min_per_theme``
+    sentences per theme lower the number of themes. A sentence without any theme word (or all of
+    them, when no theme can be formed) keeps an empty theme."""
+    residual = residual.sort_values(["file", "sentence_no"], kind="stable").reset_index(drop=True)
+    fit = _fit(residual, codebook, corpus_tokens, n_themes, min_per_theme, seed)
+    if fit is None:
+        log.info("%d residual sentences: too few, or sharing too few words, for themes", len(residual))
+        W, H, terms = np.zeros((len(residual), 0)), np.zeros((0, 0)), np.array([])
+    else:
+        W, H, terms = fit
+    has = W.max(axis=1) > 0 if W.shape[1] else np.zeros(len(residual), dtype=bool)
+    assign = np.where(has, W.argmax(axis=1) if W.shape[1] else -1, -1)
+    # number themes by size, then by their top words, so the numbering does not depend on NMF's order
+    top = [[terms[j] for j in np.argsort(-H[t], kind="stable")[:top_terms]] for t in range(H.shape[0])]
+    order = [t for t in sorted(range(H.shape[0]), key=lambda t: (-int((assign == t).sum()), top[t]))
+             if (assign == t).any()]
+    name = {t: f"R{n}" for n, t in enumerate(order, 1)}
+    rows = []
+    for t in order:
+        members = np.flatnonzero(assign == t)
+        best = members[np.argsort(-W[members, t], kind="stable")][:examples]
+        rows.append({
+            "theme": name[t], "theme_name": "、".join(top[t][:3]), "theme_sentences": len(members),
+            "theme_share": round(len(members) / int(has.sum()), 4),
+            "theme_reports": int(residual["report_id"].iloc[members].nunique()), "top_terms": "、".join(top[t]),
+            "examples": " ‖ ".join(f"{residual['source'].iat[i]}〔{residual['file'].iat[i]} #{residual['sentence_no'].iat[i]}〕"
+                                   for i in best),
+        })
+    sentences = pd.DataFrame({
+        "report_id": residual["report_id"], "file": residual["file"], "sentence_no": residual["sentence_no"],
+        "theme": [name.get(a, "") for a in assign],
+        "weight": [round(float(W[i, a]), 4) if a >= 0 else 0.0 for i, a in enumerate(assign)],
+        "text": residual["source"]}, columns=SENTENCE_COLUMNS)
+    return pd.DataFrame(rows, columns=THEME_COLUMNS), sentences
+
+
+def html_section(table: pd.DataFrame, n_residual: int | None = None) -> str:
+    """An HTML fragment for the report: the residual themes with top terms and examples."""
+    e = html.escape
+    head = ("<section id=\"residual-themes\"><h2>编码类别之外的问题（残余主题）</h2>"
+            "<p>以下句子指出了问题，但模型未将其归入编码手册中的任何类别；按用词聚类，供研究者判断是否需要新增类别。</p>")
+    if table.empty:
+        return head + "<p>没有足够的此类句子形成主题。</p></section>"
+    n = f"<p>共 {int(n_residual)} 句。</p>" if n_residual is not None else ""
+    rows = "".join(
+        f"<tr><td>{e(str(r.theme))}</td><td>{e(str(r.theme_name))}</td><td>{int(r.theme_sentences)}</td>"
+        f"<td>{int(r.theme_reports)}</td>"
+        f"<td>{e(str(r.top_terms))}</td><td><ul>{''.join(f'<li>{e(x)}</li>' for x in str(r.examples).split(' ‖ '))}</ul></td></tr>"
+        for r in table.itertuples(index=False))
+    return (head + n + "<table><thead><tr><th>主题</th><th>名称</th><th>句数</th><th>报告数</th><th>主要词语</th>"
+            "<th>例句</th></tr></thead><tbody>" + rows + "</tbody></table></section>")
+
+
+def write_residual(sentence_files: list[str], score_files: list[str], reports_csv: str, codebook: Codebook,
+                   cfg: dict, out_themes: str, out_sentences: str) -> pd.DataFrame:
+    """The rule's work: residual sentences of the diagnosed reports → theme and sentence tables."""
+    from .io import read_csv, write_csv
+    from .tables import load_scored_sentences
+
+    accepted = set(read_csv(reports_csv)["file"])
+    sentences = load_scored_sentences(sentence_files, score_files, accepted)
+    residual = residual_sentences(sentences, codebook)
+    log.info("%d of %d sentences assert a problem outside every category", len(residual), len(sentences))
+    table, assigned = themes(residual, codebook, sentences["tokens"].astype(str).tolist(), n_themes=cfg["themes"],
+                             top_terms=cfg["top_terms"], examples=cfg["examples"], seed=cfg["seed"])
+    write_csv(table, out_themes)
+    write_csv(assigned, out_sentences)
+    log.info("%d residual themes: %s", len(table), "; ".join(table["theme_name"]))
+    return table
