@@ -24,8 +24,9 @@ $(VENV)/.installed-test: requirements-test.lock $(VENV)/.installed
 
 # Debian packages the tests need: a CJK font for charts and test PDFs, antiword for .doc files,
 # LibreOffice (no GUI) for the .doc files too small for antiword and to write test .doc/.rtf files,
-# chromium for the HTML report's browser test. Installed only where missing (needs root + apt).
-SYSTEM_PKGS := fonts-noto-cjk antiword libreoffice-writer-nogui chromium
+# chromium for the HTML report's browser test, slurm-wlm and munge for the single-node SLURM
+# cluster of tests/test_slurm.py. Installed only where missing (needs root + apt).
+SYSTEM_PKGS := fonts-noto-cjk antiword libreoffice-writer-nogui chromium slurm-wlm munge
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -65,6 +66,10 @@ sample: $(VENV)/.installed
 agreement: $(VENV)/.installed
 	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make agreement A=coder1.csv B=coder2.csv (or B=results/annotation/sample_model.jsonl)"; exit 2; }
 	$(BIN)/python -m reportdiag agreement --a "$(A)" --b "$(B)"
+
+# Throughput, incremental re-runs and memory (not part of make test): writes results/bench.json.
+bench: $(VENV)/.installed
+	$(BIN)/python tools/bench.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(SMK) --lint

@@ -67,7 +67,7 @@ rule train:
         meta=f"{MODEL}/model.json",
         card=f"{MODEL}/model_card.md",
     params:
-        model_dir=MODEL,
+        model_dir=lambda w, output: os.path.dirname(output.model),
         model=config["model"],
         codebook_extend=config["codebook_extend"],
         stack=MODEL_STACK,
@@ -90,7 +90,7 @@ rule classify:
     output:
         f"{R}/work/classify/{{batch}}.jsonl",
     params:
-        model_dir=MODEL,
+        model_dir=lambda w, input: os.path.dirname(input.model),
         codebook_extend=config["codebook_extend"],
     log:
         f"{R}/logs/classify/{{batch}}.log",

@@ -34,7 +34,8 @@ def test_report_counts_match_the_hand_count(small_run):
     assert sorted(reports.index) == sorted(smallcorpus.EXPECTED)
     for rid, cats in smallcorpus.EXPECTED.items():
         for c, (n_problem, n_practice) in cats.items():
-            assert (reports.at[rid, f"problem_{c}_n"], reports.at[rid, f"practice_{c}_n"]) == (n_problem, n_practice), (rid, c)
+            got = (reports.at[rid, f"problem_{c}_n"], reports.at[rid, f"practice_{c}_n"])
+            assert got == (n_problem, n_practice), (rid, c)
 
 
 @pytest.mark.parametrize("by,groups", [
@@ -224,7 +225,8 @@ def reanalysis(tmp_path_factory, small_run, model_dir):
 def test_two_runs_give_byte_identical_tables_and_manifest(small_run, reanalysis):
     _, results = small_run
     first, _, _ = reanalysis
-    models = [json.loads(m)["model"]["sha256"] for m in (first["manifest.json"], (results / "manifest.json").read_bytes())]
+    manifests = (first["manifest.json"], (results / "manifest.json").read_bytes())
+    models = [json.loads(m)["model"]["sha256"] for m in manifests]
     assert models[0] == models[1], "the model was retrained between the runs: code or config changed under the test"
     assert set(first) >= {f"tables/{t}.csv" for t in TABLES} | {"manifest.json"}
     for rel, data in first.items():

@@ -38,6 +38,9 @@ def cluster():
         proc = subprocess.run(["bash", str(CLUSTER), "start"], capture_output=True, text=True)
         assert proc.returncode == 0, f"tools/slurm-cluster.sh start failed:\n{proc.stdout}\n{proc.stderr}"
         started = True
+    # a controller without a usable node would leave the jobs pending for ever
+    states = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True).stdout.split()
+    assert {"idle", "mixed", "allocated"} & set(states), f"no SLURM node can take jobs (states: {states})"
     yield
     if started:
         subprocess.run(["bash", str(CLUSTER), "stop"], check=True, capture_output=True)

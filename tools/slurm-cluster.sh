@@ -26,7 +26,7 @@ install_packages() {
     command -v apt-get >/dev/null || die "Debian packages missing (${missing[*]}) and no apt-get"
     echo "installing Debian packages: ${missing[*]}"
     # another apt run may hold the lock (e.g. make test's system-deps): wait for it, not fail
-    apt-get update -qq
+    apt-get update -qq -o DPkg::Lock::Timeout=600
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
         --no-install-recommends "${missing[@]}" >/dev/null
 }

@@ -152,10 +152,7 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         if name == "word":
             return [r["tokens"] if isinstance(r["tokens"], str) else " ".join(r["tokens"]) for r in rows]
         if name == "context":
-            # no context gives no features: a bare " ‖ " would mark context-free rows (e.g. a user's
-            # labelled sentences) as a class of their own
-            return [(r.get("section") or "") + " ‖ " + (r.get("prev") or "")[-30:]
-                    if r.get("section") or r.get("prev") else "" for r in rows]
+            return [(r.get("section") or "") + " ‖ " + (r.get("prev") or "")[-30:] for r in rows]
         return rows
 
     def fit(self, rows, y=None):

@@ -13,7 +13,6 @@ import io
 import logging
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import matplotlib
 
@@ -25,6 +24,7 @@ from matplotlib import font_manager  # noqa: E402
 
 from .codebook import Codebook  # noqa: E402
 from .io import read_jsonl  # noqa: E402
+from .recommend import MEASURE_SEP  # noqa: E402
 from .residual import html_section as residual_section  # noqa: E402
 from .workbook import Labels  # noqa: E402
 
@@ -199,7 +199,8 @@ CSS = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
  max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.6}
 h1{border-bottom:3px solid #b22;padding-bottom:.3em} h2{border-left:6px solid #b22;padding-left:.5em;margin-top:2em}
-table{border-collapse:collapse;margin:1em 0;font-size:.9em} th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}
+th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left}
 th{background:#eef2f7} img{max-width:100%;display:block;margin:1em 0}
 blockquote{border-left:4px solid #ddd;margin:.6em 0;padding:.3em .8em;background:#fafafa}
 mark{background:#ffd54f;padding:0 .1em} .meta{color:#666;font-size:.9em} code{font-size:.85em}
@@ -207,91 +208,111 @@ section.report{border-top:1px solid #ddd;margin-top:1.5em}
 """
 
 
+TITLE = "党建业务融合问题诊断报告"
+
+
 def render(tables: dict[str, pd.DataFrame], manifest: dict, changes: pd.DataFrame, codebook: Codebook,
            labels: Labels, contexts: dict, n_evidence: int) -> str:
     font = use_cjk_font()
     log.info("charts drawn with %s (%s)", font.name, font.path)
-    reports, evidence, recs = tables["report_diagnosis"], tables["evidence"], tables["recommendations"]
-    rejected = tables["rejected"]
+    reports = tables["report_diagnosis"]
     parts = ['<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width,initial-scale=1">',
-             f"<title>党建业务融合问题诊断报告</title><style>{CSS}</style></head><body>",
-             "<h1>党建业务融合问题诊断报告</h1>",
-             f'<p class="meta">运行编号 <code>{_e(manifest["run_id"])}</code>；编码手册：{_e(codebook.data.get("source", ""))}</p>']
-
-    # overview
-    reasons = rejected["reason"].value_counts().sort_index()
-    years = reports["year"].dropna()
-    parts += ["<h2>语料概况</h2><ul>",
-              f"<li>文件 {manifest['counts']['files']} 个，已分析报告 {len(reports)} 份，未分析 {len(rejected)} 个"
-              + ("（" + "，".join(f"{_e(r)} {n}" for r, n in reasons.items()) + "）" if len(reasons) else "") + "</li>",
-              f"<li>句子 {int(reports['n_sentences'].sum())} 句，字数 {int(reports['n_chars'].sum())}</li>",
-              (f"<li>年度 {int(years.min())}–{int(years.max())}</li>" if len(years) else ""),
-              "<li>单位类型：" + "，".join(f"{_e(k)} {n} 份" for k, n in
-                                       reports["unit_type"].map(_label).value_counts().sort_index().items()) + "</li>",
-              "</ul>", _table(tables["summary_by_category"], labels)]
-
+             f"<title>{TITLE}</title><style>{CSS}</style></head><body><h1>{TITLE}</h1>",
+             f'<p class="meta">运行编号 <code>{_e(manifest["run_id"])}</code>；'
+             f'编码手册：{_e(codebook.data.get("source", ""))}</p>',
+             _overview(tables, manifest, labels)]
     if len(reports):
-        img, shown = heatmap(reports, codebook)
-        note = "" if shown == len(reports) else f"（只显示问题句最多的 {shown} 份，共 {len(reports)} 份）"
-        parts += [f"<h2>报告×类别热力图</h2><p>颜色为每万字问题句数，格内数字为问题句数{note}。</p>",
-                  f'<img alt="报告×类别热力图" src="{img}">']
-        for by, title in (("unit_type", "按单位类型的问题报告占比"), ("year", "按年度的问题报告占比")):
-            parts += [f"<h2>{title}</h2><p>条形为有该类问题证据的报告占比，误差线为95%自助法置信区间（固定随机种子）。</p>",
-                      f'<img alt="{title}" src="{prevalence_chart(tables[f"summary_by_{by}"], by, codebook)}">']
+        parts.append(_charts(tables, codebook))
+    parts.append(_evidence_section(tables, codebook, contexts, n_evidence))
+    if "residual_themes" in tables:  # what the categories miss (residual.py)
+        parts.append(residual_section(tables["residual_themes"]))
+    parts.append(_provenance(manifest, changes))
+    parts.append("<h2>逐份报告</h2>")
+    by_report = {rid: g for rid, g in tables["recommendations"].groupby("report_id", sort=False)}
+    parts += [_report_section(r, by_report.get(r.report_id), codebook, n_evidence)
+              for r in reports.itertuples(index=False)]
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
 
-    # strongest evidence in context
-    parts.append("<h2>各类问题的典型证据</h2>")
-    top = strongest_by_category(evidence, n_evidence)
+
+def _overview(tables: dict[str, pd.DataFrame], manifest: dict, labels: Labels) -> str:
+    reports, rejected = tables["report_diagnosis"], tables["rejected"]
+    reasons = rejected["reason"].value_counts().sort_index()
+    why = "（" + "，".join(f"{_e(r)} {n}" for r, n in reasons.items()) + "）" if len(reasons) else ""
+    years = reports["year"].dropna()
+    types = reports["unit_type"].map(_label).value_counts().sort_index()
+    return "".join([
+        "<h2>语料概况</h2><ul>",
+        f"<li>文件 {manifest['counts']['files']} 个，已分析报告 {len(reports)} 份，未分析 {len(rejected)} 个{why}</li>",
+        f"<li>句子 {int(reports['n_sentences'].sum())} 句，字数 {int(reports['n_chars'].sum())}</li>",
+        f"<li>年度 {int(years.min())}–{int(years.max())}</li>" if len(years) else "",
+        "<li>单位类型：" + "，".join(f"{_e(k)} {n} 份" for k, n in types.items()) + "</li></ul>",
+        _table(tables["summary_by_category"], labels)])
+
+
+def _charts(tables: dict[str, pd.DataFrame], codebook: Codebook) -> str:
+    reports = tables["report_diagnosis"]
+    img, shown = heatmap(reports, codebook)
+    note = "" if shown == len(reports) else f"（只显示问题句最多的 {shown} 份，共 {len(reports)} 份）"
+    parts = [f"<h2>报告×类别热力图</h2><p>颜色为每万字问题句数，格内数字为问题句数{note}。</p>",
+             f'<img alt="报告×类别热力图" src="{img}">']
+    for by, title in (("unit_type", "按单位类型的问题报告占比"), ("year", "按年度的问题报告占比")):
+        chart = prevalence_chart(tables[f"summary_by_{by}"], by, codebook)
+        parts += [f"<h2>{title}</h2><p>条形为有该类问题证据的报告占比，误差线为95%自助法置信区间（固定随机种子）。</p>",
+                  f'<img alt="{title}" src="{chart}">']
+    return "".join(parts)
+
+
+def _evidence_section(tables: dict[str, pd.DataFrame], codebook: Codebook, contexts: dict, n: int) -> str:
+    """Each category's most probable problem sentences, highlighted inside their paragraphs."""
+    units = dict(zip(tables["report_diagnosis"]["report_id"], tables["report_diagnosis"]["unit"]))
+    top = strongest_by_category(tables["evidence"], n)
+    parts = ["<h2>各类问题的典型证据</h2>"]
     for c in codebook.ids:
-        cat = codebook.category(c)
-        parts.append(f"<h3>{_e(cat['name'])}</h3>")
+        parts.append(f"<h3>{_e(codebook.category(c)['name'])}</h3>")
         rows = top[top["category"] == c]
         if rows.empty:
             parts.append("<p>本批报告中没有发现该类问题句。</p>")
         for e in rows.itertuples(index=False):
-            unit = reports.loc[reports["report_id"] == e.report_id, "unit"]
-            parts.append(f'<p class="meta">{_e(unit.iloc[0] if len(unit) else "")} · {_e(e.file)} · 第{e.sentence_no}句 · '
+            parts.append(f'<p class="meta">{_e(units.get(e.report_id, ""))} · {_e(e.file)} · 第{e.sentence_no}句 · '
                          f"概率 {e.probability:.2f}</p>" + _quote(contexts.get((e.file, e.start, e.end)), e.text))
+    return "".join(parts)
 
-    if "residual_themes" in tables:  # what the categories miss (residual.py)
-        parts.append(residual_section(tables["residual_themes"]))
 
-    # provenance and changes
+def _provenance(manifest: dict, changes: pd.DataFrame) -> str:
     counts = changes["change"].value_counts()
-    parts += ["<h2>来源与可追溯</h2><ul>",
-              f"<li>编码手册 SHA-256 <code>{_e(manifest['codebook']['sha256'])}</code></li>",
-              f"<li>模型 SHA-256 <code>{_e(manifest['model']['sha256'])}</code>，训练数据 "
-              f"<code>{_e(manifest['training_data']['sha256'])}</code></li>",
-              f"<li>分词器 {_e(manifest['segmenter']['name'])} {_e(manifest['segmenter']['version'])}，词典 "
-              f"<code>{_e(manifest['segmenter']['userdict_sha256'])}</code></li>",
-              "<li>与上一次运行相比：" + "，".join(f"{t} {int(counts.get(k, 0))} 份" for k, t in
-                                          (("new", "新增"), ("removed", "移除"), ("changed", "变化"))) + "</li>",
-              "</ul><p>每个输入文件的哈希、配置和软件版本见 manifest.json。</p>"]
+    seg = manifest["segmenter"]
+    return "".join([
+        "<h2>来源与可追溯</h2><ul>",
+        f"<li>编码手册 SHA-256 <code>{_e(manifest['codebook']['sha256'])}</code></li>",
+        f"<li>模型 SHA-256 <code>{_e(manifest['model']['sha256'])}</code>，训练数据 "
+        f"<code>{_e(manifest['training_data']['sha256'])}</code></li>",
+        f"<li>分词器 {_e(seg['name'])} {_e(seg['version'])}，词典 <code>{_e(seg['userdict_sha256'])}</code></li>",
+        "<li>与上一次运行相比：" + "，".join(f"{t} {int(counts.get(k, 0))} 份" for k, t in
+                                    (("new", "新增"), ("removed", "移除"), ("changed", "变化"))) + "</li>",
+        "</ul><p>每个输入文件的哈希、配置和软件版本见 manifest.json。</p>"])
 
-    # one section per report
-    parts.append("<h2>逐份报告</h2>")
-    by_report = {rid: g for rid, g in recs.groupby("report_id", sort=False)}
-    for r in reports.itertuples(index=False):
-        parts.append(f'<section class="report" id="{_e(r.report_id)}"><h3>{_e(r.unit)}（{_e(r.year)}，{_e(r.genre)}）</h3>'
-                     f'<p class="meta">{_e(r.title)} · {_e(r.file)} · 报告编号 {_e(r.report_id)} · '
-                     f"{r.n_sentences} 句 · {r.n_chars} 字</p>")
-        rows = "".join(
-            f"<tr><td>{_e(codebook.category(c)['name'])}</td><td>{getattr(r, f'problem_{c}_n')}</td>"
-            f"<td>{getattr(r, f'problem_{c}_per10k'):g}</td><td>{getattr(r, f'practice_{c}_n')}</td></tr>"
-            for c in codebook.ids)
-        parts.append(f"<table><thead><tr><th>类别</th><th>问题句</th><th>每万字</th><th>做法句</th></tr></thead>"
-                     f"<tbody>{rows}</tbody></table>")
-        rec = by_report.get(r.report_id)
-        if rec is None:
-            parts.append("<p>没有需要配套机制的问题（无问题证据，或已有相应做法）。</p>")
-        else:
-            for x in rec.itertuples(index=False):
-                measures = "".join(f"<li>{_e(m)}</li>" for m in x.measures.split("；"))
-                quotes = "".join(f"<blockquote><mark>{_e(getattr(x, f'evidence_{k}'))}</mark></blockquote>"
-                                 for k in range(1, n_evidence + 1) if isinstance(getattr(x, f"evidence_{k}"), str)
-                                 and getattr(x, f"evidence_{k}"))
-                parts.append(f"<h4>{_e(x.name)} → {_e(x.mechanism)}</h4><p>{_e(x.summary)}</p><ul>{measures}</ul>{quotes}")
-        parts.append("</section>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
+
+def _report_section(r, recs: pd.DataFrame | None, codebook: Codebook, n_evidence: int) -> str:
+    """One report: its counts per category and, per recommended mechanism, the measures and the
+    strongest evidence."""
+    rows = "".join(
+        f"<tr><td>{_e(codebook.category(c)['name'])}</td><td>{getattr(r, f'problem_{c}_n')}</td>"
+        f"<td>{getattr(r, f'problem_{c}_per10k'):g}</td><td>{getattr(r, f'practice_{c}_n')}</td></tr>"
+        for c in codebook.ids)
+    parts = [f'<section class="report" id="{_e(r.report_id)}">',
+             f"<h3>{_e(r.unit)}（{_e(r.year)}，{_e(r.genre)}）</h3>",
+             f'<p class="meta">{_e(r.title)} · {_e(r.file)} · 报告编号 {_e(r.report_id)} · '
+             f"{r.n_sentences} 句 · {r.n_chars} 字</p>",
+             "<table><thead><tr><th>类别</th><th>问题句</th><th>每万字</th><th>做法句</th></tr></thead>"
+             f"<tbody>{rows}</tbody></table>"]
+    if recs is None:
+        parts.append("<p>没有需要配套机制的问题（无问题证据，或已有相应做法）。</p>")
+    for x in ([] if recs is None else recs.itertuples(index=False)):
+        measures = "".join(f"<li>{_e(m)}</li>" for m in x.measures.split(MEASURE_SEP))
+        quotes = [getattr(x, f"evidence_{k}") for k in range(1, n_evidence + 1)]
+        quotes = "".join(f"<blockquote><mark>{_e(q)}</mark></blockquote>" for q in quotes if isinstance(q, str) and q)
+        parts.append(f"<h4>{_e(x.name)} → {_e(x.mechanism)}</h4><p>{_e(x.summary)}</p><ul>{measures}</ul>{quotes}")
+    parts.append("</section>")
+    return "".join(parts)

@@ -1,0 +1,61 @@
+"""The project's own training data: sizes the classifier issue asks for, consistent labels, and
+no text from ../shared."""
+import glob
+import json
+from collections import Counter, defaultdict
+
+from conftest import ROOT, shared_path
+
+IDS = {"goal", "responsibility", "carrier", "evaluation"}
+
+
+def _rows():
+    return [json.loads(l) for f in sorted(glob.glob(str(ROOT / "data" / "training" / "*.jsonl")))
+            for l in open(f, encoding="utf-8")]
+
+
+def test_sizes_and_label_counts():
+    rows = _rows()
+    assert len(rows) >= 2000
+    c = Counter((s, x) for r in rows for s in ("problem", "practice") for x in r[s])
+    for cid in IDS:
+        assert c[("problem", cid)] >= 200 and c[("practice", cid)] >= 120, cid
+    unlabelled = sum(1 for r in rows if not r["problem"] and not r["practice"])
+    assert unlabelled / len(rows) >= 0.40
+    assert sum(1 for r in rows if len(r["problem"]) + len(r["practice"]) > 1) >= 200
+
+
+def test_well_formed_and_consistent():
+    rows = _rows()
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids))
+    labels = defaultdict(set)
+    for r in rows:
+        assert r["text"].strip() and r["doc"]
+        assert set(r["problem"]) <= IDS and set(r["practice"]) <= IDS
+        labels[r["text"].strip()].add((tuple(sorted(r["problem"])), tuple(sorted(r["practice"]))))
+    assert not {t: v for t, v in labels.items() if len(v) > 1}
+    # sentences of one doc are consecutive
+    seen, prev = set(), None
+    for r in rows:
+        if r["doc"] != prev:
+            assert r["doc"] not in seen, r["doc"]
+            seen.add(r["doc"])
+            prev = r["doc"]
+
+
+def test_no_text_from_shared():
+    """No 24-character run of Chinese from the evaluation set or the source paper."""
+    def han(s):
+        return "".join(ch for ch in s if "\u4e00" <= ch <= "\u9fff")
+
+    k = 24
+    seen = set()
+    for line in open(shared_path("eval", "dev.jsonl"), encoding="utf-8"):
+        t = han(json.loads(line)["text"])
+        seen.update(t[i:i + k] for i in range(len(t) - k + 1))
+    for p in shared_path("seed").glob("*"):
+        t = han(p.read_text(encoding="utf-8", errors="ignore"))
+        seen.update(t[i:i + k] for i in range(len(t) - k + 1))
+    hits = [r["id"] for r in _rows() for t in [han(r["text"])] if any(t[i:i + k] in seen for i in range(len(t) - k + 1))]
+    assert not hits
