@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from sklearn.metrics import cohen_kappa_score
 
 from conftest import ROOT, pipeline, write_jsonl
@@ -17,6 +18,7 @@ from reportdiag import agreement, lexicon, residual, sampling
 from reportdiag.annotations import holdout, merge
 from reportdiag.codebook import CodebookError, load_codebook
 from reportdiag.io import read_csv, read_jsonl
+from reportdiag.tokenize import Tokenizer
 
 CB = load_codebook()
 
@@ -309,7 +311,6 @@ def test_malformed_codebook_stops_the_workflow_with_the_field(tmp_path):
 def test_extension_replaces_a_category_and_adds_stance_cues(tmp_path):
     ext = tmp_path / "ext.yaml"
     goal = dict(CB.category("goal"), problem_cues=["两张皮", "各唱各的调"])
-    import yaml
     ext.write_text(yaml.safe_dump({"categories": [goal], "stance": {"negation": ["早已理顺"]}}, allow_unicode=True),
                    encoding="utf-8")
     cb = load_codebook(extend=ext)
@@ -533,9 +534,9 @@ def _residual_df() -> pd.DataFrame:
              "党员队伍后继乏人，年龄结构不合理。", "支部党员年龄偏大，青年党员发展不足。",
              "活动经费保障不足，经费来源单一。", "党建经费使用不规范，经费管理薄弱。",
              "经费保障缺乏稳定渠道，经费紧张。"]
-    import jieba
+    tokens = Tokenizer(ROOT / "resources" / "userdict.txt").cut_many(texts)
     rows = [{"id": f"d:{i}", "report_id": f"r{i % 3}", "file": f"r{i % 3}.txt", "sentence_no": i, "text": t,
-             "source": t, "tokens": " ".join(jieba.lcut(t)), "heading_level": 0, "section": "", "problem": [],
+             "source": t, "tokens": " ".join(tokens[i]), "heading_level": 0, "section": "", "problem": [],
              "practice": []} for i, t in enumerate(texts)]
     return pd.DataFrame(rows)
 
@@ -580,3 +581,13 @@ def test_residual_html_section_escapes():
     html = residual.html_section(t, 9)
     assert "<script>" not in html and "&lt;script&gt;" in html and html.count("<tr>") == 4
     assert "没有足够" in residual.html_section(t.iloc[0:0])
+
+
+def test_make_targets_call_the_commands():
+    """`make sample` runs the workflow, then the sample command; `make agreement` the agreement one."""
+    sample = subprocess.run(["make", "-n", "sample", "N=7"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert sample.index("snakemake --cores") < sample.index('-m reportdiag sample --n "7"')
+    agree = subprocess.run(["make", "-n", "agreement", "A=a.csv", "B=b.xlsx"], cwd=ROOT, capture_output=True, text=True)
+    assert '-m reportdiag agreement --a "a.csv" --b "b.xlsx"' in agree.stdout
+    usage = subprocess.run(["make", "-n", "sample"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert "usage: make sample N=200" in usage

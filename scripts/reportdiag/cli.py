@@ -95,8 +95,12 @@ def cmd_sample(args) -> int:
         print(f"the model in {model_dir} was trained for other categories than the codebook's {codebook.ids}; "
               "rerun the pipeline with the same codebook settings", file=sys.stderr)
         return 2
-    sentences = load_scored_sentences(sorted((results / "work" / "segment").glob("*.jsonl")), scores,
-                                      set(read_csv(reports)["file"]))
+    try:
+        sentences = load_scored_sentences(sorted((results / "work" / "segment").glob("*.jsonl")), scores,
+                                          set(read_csv(reports)["file"]))
+    except ValueError as e:
+        print(f"{results}: {e}", file=sys.stderr)
+        return 2
     seed = args.seed if args.seed is not None else cfg["summaries"]["seed"]
     sample = draw(sentences, codebook, thresholds, args.n, seed)
     paths = write_sample(sample, codebook, results / "annotation")

@@ -15,7 +15,6 @@ sheet is shuffled and does not show the model's labels or the stratum (no anchor
 from __future__ import annotations
 
 import hashlib
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +22,6 @@ import pandas as pd
 
 from .codebook import Codebook
 from .io import write_csv, write_jsonl, write_xlsx
-
-log = logging.getLogger(__name__)
 
 # section (the headings above) and prev (the sentence before) are read back as context on retraining
 CODER_COLUMNS = ["sample_no", "id", "file", "section", "prev", "text", "problem", "practice", "note"]

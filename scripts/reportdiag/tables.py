@@ -38,7 +38,11 @@ def load_scored_sentences(sentence_files: list[str], score_files: list[str],
     if sent.empty or scores.empty:
         return pd.DataFrame(columns=["id", "report_id", "file", "sentence_no", "text", "source", "tokens",
                                      "heading", "section", "heading_level", "prev", *SCORE_KEYS[1:]])
-    df = sent.merge(scores, on="id", how="inner", validate="one_to_one")
+    dup = sent["id"][sent["id"].duplicated()]
+    if len(dup):  # batch files left over from a run with another number of batches
+        raise ValueError(f"sentence {dup.iloc[0]} appears in two batch files: remove the work/ folder of "
+                         "these results and run the pipeline again")
+    df = sent.merge(scores.drop_duplicates("id"), on="id", how="inner")
     if accepted_files is not None:
         df = df[df["file"].isin(accepted_files)]
     df = df.sort_values(["file", "sentence_no"], kind="stable").reset_index(drop=True)
