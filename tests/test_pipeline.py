@@ -87,6 +87,9 @@ def test_diagnosis_columns_and_values(run):
     assert sum(none[f"problem_{c}_n"] for c in ["goal", "responsibility", "carrier", "evaluation"]) == 0
     ev = read_csv(results / "tables" / "evidence.csv")
     assert set(ev["stance"]) <= {"problem", "practice"} and (ev["probability"] > 0).all()
+    # every label is explained by terms a reader can check: no single characters or punctuation
+    terms = [t.removeprefix("词:") for cues in ev["cues"] for t in cues.split("；")]
+    assert ev["cues"].str.len().gt(0).all() and all(len(t) >= 2 for t in terms), terms[:20]
     # evidence offsets point into the original text: the big5 file's evidence is traditional
     trad = ev[ev["file"] == "子目录/r4 big5.txt"]
     assert len(trad) and trad["text"].str.contains("黨|業務|責任|層層").any()

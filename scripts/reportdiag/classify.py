@@ -18,6 +18,9 @@ _READABLE = {
 }
 
 
+_HAN_ALNUM = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
+
+
 def readable(name: str, codebook: Codebook) -> str:
     if name in _READABLE:
         return _READABLE[name]
@@ -75,7 +78,10 @@ class Scorer:
         for k in order[: self.top_k * 3]:
             if contrib[k] <= 0:
                 break
-            terms.append(readable(str(self.names[row.indices[k]]), self.codebook))
+            term = readable(str(self.names[row.indices[k]]), self.codebook)
+            # single characters and punctuation explain nothing to a reader
+            if len(_HAN_ALNUM.findall(term.removeprefix("词:").removeprefix("上下文:"))) >= 2:
+                terms.append(term)
         plain = _dedupe_substrings([t for t in terms if "线索" not in t and not t.startswith("上下文")])
         other = [t for t in terms if t not in plain and (("线索" in t) or t.startswith("上下文"))]
         cues = sorted(set(self.cue_pats[label].findall(text)), key=text.find)
