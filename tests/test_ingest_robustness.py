@@ -388,12 +388,23 @@ def _maps_to(orig: str, norm: str) -> bool:
         return orig in SPACES
     if norm == "\n":
         return orig in "\r\n"
+    if norm == "\ufffd":
+        return "\ud800" <= orig <= "\udfff"
     return "\uff01" <= orig <= "\uff5e" and chr(ord(orig) - 0xFEE0) == norm
 
 
 TEXT_ALPHABET = st.one_of(
     st.sampled_from(list(REPORT.replace("{unit}", "") + "\r\n\n\n。！？；：…”」）" + ZERO_WIDTH + SPACES + "１２ＡＢａ")),
     st.characters())
+
+
+def test_lone_surrogates_become_replacement_characters_in_place():
+    # broken PDF text layers can hand back lone UTF-16 surrogates; no UTF-8 table can hold them
+    text = "党建\ud800工作\udfff总结。"
+    for t2s in (True, False):
+        norm = normalise(text, traditional_to_simplified=t2s)
+        assert norm.text == "党建\ufffd工作\ufffd总结。"
+        assert norm.text.encode("utf-8") and norm.to_original(5) == 5
 
 
 @settings(max_examples=400, deadline=None)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .corpus import corpus_paths, resolve_metadata
 from .io import sha256_file, sha256_text
-from .normalize import normalise
+from .normalize import normalise, replace_surrogates
 from .readers import Rejected, read_file
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,11 @@ def ingest_file(corpus: Path, rel: str, meta_row: dict | None, max_bytes: int,
         log.exception("unexpected error reading %s", rel)
         status.update(status="rejected", reason="corrupt_file", message=f"{type(e).__name__}: {e}"[:300])
         return None, status
-    norm = normalise(result.text, traditional_to_simplified=t2s)
-    status.update(encoding=result.encoding, n_chars=len(result.text), text_sha256=sha256_text(norm.text))
+    original = replace_surrogates(result.text)
+    norm = normalise(original, traditional_to_simplified=t2s)
+    status.update(encoding=result.encoding, n_chars=len(original), text_sha256=sha256_text(norm.text))
     doc = {
-        "file": rel, "report_id": meta["report_id"], "original": result.text, "text": norm.text,
+        "file": rel, "report_id": meta["report_id"], "original": original, "text": norm.text,
         "norm_pos": norm.norm_pos, "orig_pos": norm.orig_pos,
     }
     return doc, status

@@ -137,10 +137,21 @@ def to_simplified(text: str) -> str:
 
 
 def normalise(text: str, traditional_to_simplified: bool = True, join_breaks: bool = True) -> Normalised:
-    norm = clean(text, join_breaks=join_breaks)
+    norm = clean(replace_surrogates(text), join_breaks=join_breaks)
     if traditional_to_simplified:
         norm.text = to_simplified(norm.text)
     return norm
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_surrogates(text: str) -> str:
+    """Lone UTF-16 surrogates (from broken PDF text layers or UTF-16 files) → U+FFFD.
+
+    One character for one, so offsets do not move; without this no UTF-8 table could hold the text.
+    """
+    return _SURROGATE.sub("\ufffd", text)
 
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
