@@ -8,6 +8,7 @@ from snakemake.utils import min_version, validate
 
 from reportdiag.codebook import load_codebook
 from reportdiag.corpus import batches, corpus_paths, read_metadata
+from reportdiag import MODEL_FORMAT
 
 min_version("9.0")
 
@@ -34,8 +35,8 @@ ANNOTATIONS = sorted(
     str(p) for p in Path(config.get("annotations") or "data/annotations").glob("*")
     if p.suffix.lower() in (".jsonl", ".csv", ".xlsx") and not p.name.startswith(".")
 )
-# the model is retrained when the libraries that pickle it change
-MODEL_STACK = {p: version(p) for p in ("scikit-learn", "numpy", "scipy", "jieba")}
+# the model is retrained when the libraries that pickle it, or its pickled form, change
+MODEL_STACK = {**{p: version(p) for p in ("scikit-learn", "numpy", "scipy", "jieba")}, "format": MODEL_FORMAT}
 
 
 def batch_files(wildcards):

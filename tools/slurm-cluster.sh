@@ -125,6 +125,9 @@ stop() {
         stop_pid /run/munge/munged.pid
         rm -f "$STATE/munged.started"
     fi
+    # a slurm.conf naming a stopped controller makes every scontrol call wait ~9 s for it, and the
+    # Snakemake SLURM plugin calls `scontrol show config` whenever snakemake starts
+    if [ -e "$CONF" ] && grep -qxF "$MARK" "$CONF"; then rm -f "$CONF"; fi
     echo "slurm-cluster: stopped"
 }
 

@@ -28,26 +28,40 @@ def split_statuses(status: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return ok[~dup_mask].reset_index(drop=True), rejected
 
 
-def report_table(docs: pd.DataFrame, sentences: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """One row per accepted report. ``sentences`` has report_id, problem/practice label lists and
-    p_problem/p_practice dicts per sentence."""
-    ids = codebook.ids
-    base = docs[["report_id", "file", "unit", "unit_type", "year", "genre", "title", "n_chars"]].copy()
-    n_sent = sentences.groupby("report_id").size()
-    base["n_sentences"] = base["report_id"].map(n_sent).fillna(0).astype(int)
-    cols = {}
-    for c in ids:
+def report_counts(sentences: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Per report of ``sentences`` (one batch or more; report_id, problem/practice label lists,
+    p_problem dicts): sentence count and, per category, problem and practice sentence counts and
+    the summed probability of the problem sentences in units of 1e-4 (the precision the classify
+    step writes), an exact integer, so the mean does not depend on how sentences were grouped."""
+    by = sentences["report_id"]
+    cols = {"n_sentences": by.value_counts()}
+    for c in codebook.ids:
         has_p = sentences["problem"].map(lambda labs, c=c: c in labs)
         has_q = sentences["practice"].map(lambda labs, c=c: c in labs)
         p_c = sentences["p_problem"].map(lambda d, c=c: d.get(c, 0.0))
-        n_p = has_p.groupby(sentences["report_id"]).sum()
-        mean_p = p_c[has_p].groupby(sentences["report_id"][has_p]).mean()
-        n_q = has_q.groupby(sentences["report_id"]).sum()
-        cols[f"problem_{c}_n"] = base["report_id"].map(n_p).fillna(0).astype(int)
-        cols[f"problem_{c}_share"] = (cols[f"problem_{c}_n"] / base["n_sentences"].replace(0, np.nan)).fillna(0.0).round(4)
-        cols[f"problem_{c}_per10k"] = (cols[f"problem_{c}_n"] * 10000 / base["n_chars"].replace(0, np.nan)).fillna(0.0).round(3)
-        cols[f"problem_{c}_mean_p"] = base["report_id"].map(mean_p).fillna(0.0).round(4)
-        cols[f"practice_{c}_n"] = base["report_id"].map(n_q).fillna(0).astype(int)
+        cols[f"problem_{c}_n"] = has_p.groupby(by).sum()
+        cols[f"problem_{c}_psum"] = (p_c * 10000).round().astype(np.int64).where(has_p, 0).groupby(by).sum()
+        cols[f"practice_{c}_n"] = has_q.groupby(by).sum()
+    return pd.DataFrame(cols).rename_axis("report_id")
+
+
+def report_table(docs: pd.DataFrame, counts: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """One row per accepted report, from its document row and its :func:`report_counts`."""
+    ids = codebook.ids
+    base = docs[["report_id", "file", "unit", "unit_type", "year", "genre", "title", "n_chars"]].copy()
+
+    def col(name, fill=0):
+        return base["report_id"].map(counts[name]).fillna(fill) if len(counts) else pd.Series(fill, index=base.index)
+
+    base["n_sentences"] = col("n_sentences").astype(int)
+    cols = {}
+    for c in ids:
+        n_p = col(f"problem_{c}_n").astype(int)
+        cols[f"problem_{c}_n"] = n_p
+        cols[f"problem_{c}_share"] = (n_p / base["n_sentences"].replace(0, np.nan)).fillna(0.0).round(4)
+        cols[f"problem_{c}_per10k"] = (n_p * 10000 / base["n_chars"].replace(0, np.nan)).fillna(0.0).round(3)
+        cols[f"problem_{c}_mean_p"] = (col(f"problem_{c}_psum") / (n_p.replace(0, np.nan) * 10000)).fillna(0.0).round(4)
+        cols[f"practice_{c}_n"] = col(f"practice_{c}_n").astype(int)
     table = pd.concat([base.reset_index(drop=True), pd.DataFrame(cols).reset_index(drop=True)], axis=1)
     table["dominant_problem"] = [_dominant(row, ids) for _, row in table.iterrows()]
     # recommended_mechanisms is added by tables.build_tables from recommend.py (config thresholds)
@@ -73,7 +87,10 @@ def evidence_table(sentences: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
                 })
     cols = ["report_id", "file", "sentence_no", "paragraph_no", "start", "end", "category", "stance",
             "probability", "cues", "heading", "text"]
-    ev = pd.DataFrame(rows, columns=cols)
+    return sort_evidence(pd.DataFrame(rows, columns=cols), codebook)
+
+
+def sort_evidence(ev: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     order = {c: k for k, c in enumerate(codebook.ids)}
     ev["_c"] = ev["category"].map(order)
     ev["_s"] = ev["stance"].map({"problem": 0, "practice": 1})

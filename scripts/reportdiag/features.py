@@ -9,18 +9,11 @@ import re
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
-
 from .codebook import Codebook
-from .ngrams import CharNgramTfidf
+from .ngrams import CharNgramTfidf, WordTfidf
 from .segment import heading_level, with_context
 
 _LIST_ITEM = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[是、]|[（(][一二三四五六七八九十0-9]{1,3}[）)]|[0-9]{1,2}[.．、])")
-
-
-def split_tokens(s: str) -> list[str]:
-    return s.split()
 
 
 def add_context(rows: list[dict]) -> list[dict]:
@@ -47,7 +40,7 @@ def add_context(rows: list[dict]) -> list[dict]:
     return out
 
 
-class CueFeatures(BaseEstimator, TransformerMixin):
+class CueFeatures:
     """Dense cue and stance features from the codebook, crossed so a linear model can tell
     "考核评价机制不健全" (cue + problem marker) from "建立了一体化考核评价机制" (cue + practice marker)."""
 
@@ -94,36 +87,47 @@ class CueFeatures(BaseEstimator, TransformerMixin):
     def transform(self, rows):
         p = self._patterns()
         n_cat = len(p["cat_problem"])
+        texts = [r["text"] for r in rows]
+        sections = [r.get("section", "") or "" for r in rows]
+        headings = [r.get("heading", "") or "" for r in rows]
+        prob = match_counts(p["problem"], texts)
+        prac = match_counts(p["practice"], texts)
+        neg = match_counts(p["negation"], texts)
+        hp = match_counts(p["h_problem"], sections) > 0
+        hq = match_counts(p["h_practice"], sections) > 0
         X = np.zeros((len(rows), 10 + 8 * n_cat), dtype=np.float64)
-        for i, r in enumerate(rows):
-            t = r["text"]
-            sec = r.get("section", "") or ""
-            prob = len(p["problem"].findall(t))
-            prac = len(p["practice"].findall(t))
-            neg = len(p["negation"].findall(t))
-            hp = 1.0 if p["h_problem"].search(sec) else 0.0
-            hq = 1.0 if p["h_practice"].search(sec) else 0.0
-            X[i, :10] = [
-                np.log1p(prob), np.log1p(prac), min(neg, 1), min(len(p["requirement"].findall(t)), 1),
-                min(len(p["planned"].findall(t)), 1), hp, hq,
-                1.0 if r.get("heading_level") or heading_level(t) else 0.0,
-                1.0 if _LIST_ITEM.match(t) else 0.0,
-                1.0 if p["problem"].search(r.get("prev", "") or "") else 0.0,
-            ]
-            heading = r.get("heading", "") or ""
-            for k in range(n_cat):
-                cp = len(p["cat_problem"][k].findall(t))
-                cq = len(p["cat_practice"][k].findall(t))
-                anyc = 1.0 if cp or cq else 0.0
-                hc = 1.0 if p["cat_problem"][k].search(heading) or p["cat_practice"][k].search(heading) else 0.0
-                X[i, 10 + 8 * k:18 + 8 * k] = [
-                    np.log1p(cp), np.log1p(cq), anyc * (prob > 0), anyc * (prac > 0),
-                    anyc * (neg > 0), anyc * hp, anyc * hq, hc,
-                ]
+        X[:, 0], X[:, 1] = np.log1p(prob), np.log1p(prac)
+        X[:, 2] = neg > 0
+        X[:, 3] = match_counts(p["requirement"], texts) > 0
+        X[:, 4] = match_counts(p["planned"], texts) > 0
+        X[:, 5], X[:, 6] = hp, hq
+        X[:, 7] = [bool(r.get("heading_level") or heading_level(r["text"])) for r in rows]
+        X[:, 8] = [bool(_LIST_ITEM.match(t)) for t in texts]
+        X[:, 9] = match_counts(p["problem"], [r.get("prev", "") or "" for r in rows]) > 0
+        for k in range(n_cat):
+            cp = match_counts(p["cat_problem"][k], texts)
+            cq = match_counts(p["cat_practice"][k], texts)
+            anyc = (cp > 0) | (cq > 0)
+            hc = (match_counts(p["cat_problem"][k], headings) > 0) | (match_counts(p["cat_practice"][k], headings) > 0)
+            X[:, 10 + 8 * k:18 + 8 * k] = np.column_stack([
+                np.log1p(cp), np.log1p(cq), anyc & (prob > 0), anyc & (prac > 0),
+                anyc & (neg > 0), anyc & hp, anyc & hq, hc,
+            ])
         return sp.csr_matrix(X)
 
 
-class FeatureBuilder(BaseEstimator, TransformerMixin):
+def match_counts(pattern: re.Pattern, texts: list[str]) -> np.ndarray:
+    """Non-overlapping matches of ``pattern`` in each text (``len(pattern.findall(t))``), found in one
+    scan of the joined batch: cue patterns are plain alternations of terms without NUL, so no match
+    can span two texts and the scan restarts at each text exactly as it would alone."""
+    if not texts:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+    pos = [m.start() for m in pattern.finditer("\x00".join(texts))]
+    return np.bincount(np.searchsorted(starts, pos, side="right") - 1, minlength=len(texts))
+
+
+class FeatureBuilder:
     """Concatenate the chosen blocks. ``blocks`` ⊆ {char, word, cue, context}."""
 
     def __init__(self, codebook_data: dict | None = None, blocks: tuple = ("char", "word", "cue", "context"),
@@ -138,7 +142,7 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         if "char" in self.blocks:
             parts["char"] = CharNgramTfidf((1, 4), min_df=2, max_features=60000)
         if "word" in self.blocks:
-            parts["word"] = TfidfVectorizer(analyzer=split_tokens, min_df=1, sublinear_tf=True, dtype=np.float64)
+            parts["word"] = WordTfidf()
         if "cue" in self.blocks:
             parts["cue"] = CueFeatures(self.codebook_data)
         if "context" in self.blocks:

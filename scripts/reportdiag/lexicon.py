@@ -50,66 +50,143 @@ def _has(labels_by_stance: dict, target: str) -> bool:
     return bool(labels_by_stance[stance]) if cid == "*" else cid in labels_by_stance[stance]
 
 
+class CueMatcher:
+    """Which cue terms each text contains (``term in text`` for every term), in one regex scan of the
+    joined batch instead of one scan per term: a lookahead tries the terms, longest first, at every
+    position, so the match at a position is the longest term starting there, and every other term
+    starting there is one of its prefixes."""
+
+    def __init__(self, terms: list[str]):
+        self.terms = list(dict.fromkeys(terms))
+        index = {t: k for k, t in enumerate(self.terms)}
+        alts = sorted(self.terms, key=lambda t: (-len(t), t))
+        self._pattern = re.compile("(?=(" + "|".join(map(re.escape, alts)) + "))") if alts else None
+        self._with_prefixes = {t: [index[t[:j]] for j in range(1, len(t) + 1) if t[:j] in index] for t in self.terms}
+
+    def pairs(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(text index, term index) for every term contained in a text, each pair once."""
+        if not texts or self._pattern is None:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+        pos, term = [], []
+        for m in self._pattern.finditer("\x00".join(texts)):
+            for k in self._with_prefixes[m.group(1)]:
+                pos.append(m.start())
+                term.append(k)
+        rows = np.searchsorted(starts, np.array(pos, dtype=np.int64), side="right") - 1
+        code = np.unique(rows * len(self.terms) + np.array(term, dtype=np.int64))
+        return code // len(self.terms), code % len(self.terms)
+
+
+def _label_matrix(problem, practice, labels: list[str]) -> np.ndarray:
+    return np.array([[cid in (p if stance == "problem" else q) for stance, cid in (lab.split(":") for lab in labels)]
+                     for p, q in zip(problem, practice)], dtype=bool).reshape(-1, len(labels))
+
+
+class LexiconTally:
+    """Cue diagnostics and candidate counts accumulated batch by batch (:meth:`add`), so the corpus is
+    never in memory at once; what is kept grows with the vocabulary, not with the corpus."""
+
+    def __init__(self, codebook: Codebook, thresholds: dict[str, float] | None = None, high: float = 0.8):
+        self.codebook = codebook
+        self.cues = cue_list(codebook)
+        self.labels = codebook.label_names
+        self.matcher = CueMatcher([c["cue"] for c in self.cues])
+        self.known = set(self.matcher.terms)
+        self.n = 0
+        self.term_n = np.zeros(len(self.matcher.terms), np.int64)
+        self.term_labels = np.zeros((len(self.matcher.terms), len(self.labels)), np.int64)
+        self.cut = {lab: max(high, (thresholds or {}).get(lab, 0.5)) for lab in self.labels}
+        self.df_all: dict[str, int] = {}
+        self.n_high = dict.fromkeys(self.labels, 0)
+        self.df_high: dict[str, dict[str, int]] = {lab: {} for lab in self.labels}
+        self.example: dict[str, dict[str, tuple]] = {lab: {} for lab in self.labels}  # word → (file, no, source)
+
+    def add(self, sentences: pd.DataFrame) -> None:
+        """Scored sentences (``text``, ``tokens``, ``source``, ``file``, ``sentence_no``, labels, probabilities)."""
+        if sentences.empty:
+            return
+        self.n += len(sentences)
+        L = _label_matrix(sentences["problem"], sentences["practice"], self.labels)
+        rows, terms = self.matcher.pairs(sentences["text"].tolist())
+        np.add.at(self.term_n, terms, 1)
+        np.add.at(self.term_labels, terms, L[rows].astype(np.int64))
+        docs = [{w for w in str(toks).split() if _WORD.match(w) and w not in self.known} for toks in sentences["tokens"]]
+        for d in docs:
+            for w in d:
+                self.df_all[w] = self.df_all.get(w, 0) + 1
+        keys = list(zip(sentences["file"], sentences["sentence_no"], sentences["source"]))
+        for lab in self.labels:
+            stance, cid = lab.split(":")
+            p = sentences[f"p_{stance}"].map(lambda d, c=cid: d.get(c, 0.0)).to_numpy(dtype=float)
+            idx = np.flatnonzero(p >= self.cut[lab])
+            self.n_high[lab] += len(idx)
+            df, ex = self.df_high[lab], self.example[lab]
+            for i in idx:
+                for w in docs[i]:
+                    df[w] = df.get(w, 0) + 1
+                    if w not in ex or keys[i][:2] < ex[w][:2]:
+                        ex[w] = keys[i]
+
+    def diagnostics(self, labelled: list[dict] | None = None) -> pd.DataFrame:
+        """One row per cue; ``labelled``: rows with ``text``, ``problem``, ``practice`` (simplified text)."""
+        labelled = labelled or []
+        lab_rows, lab_terms = self.matcher.pairs([r["text"] for r in labelled])
+        lab_hits: dict[int, list[int]] = {}
+        for i, k in zip(lab_rows.tolist(), lab_terms.tolist()):
+            lab_hits.setdefault(k, []).append(i)
+        index = {t: k for k, t in enumerate(self.matcher.terms)}
+        rows = []
+        for cue in self.cues:
+            k = index[cue["cue"]]
+            n = int(self.term_n[k])
+            row = {**cue, "corpus_sentences": n, "coverage": round(n / self.n, 5) if self.n else 0.0,
+                   "top_label": "", "top_label_share": None}
+            if n:
+                counts = self.term_labels[k]
+                best = max(range(len(self.labels)), key=lambda j: (counts[j], -j))
+                if counts[best]:
+                    row["top_label"], row["top_label_share"] = self.labels[best], round(int(counts[best]) / n, 4)
+            hits = lab_hits.get(k, [])
+            row["labelled_sentences"] = len(hits)
+            row["labelled_precision"] = (round(sum(_has(labelled[i], cue["target"]) for i in hits) / len(hits), 4)
+                                         if hits and cue["target"] else None)
+            rows.append(row)
+        return pd.DataFrame(rows, columns=DIAG_COLUMNS)
+
+    def candidates(self, min_count: int = 3, top: int = 20) -> pd.DataFrame:
+        """Candidate cue terms per label by PMI against the label's high-confidence sentences."""
+        rows = []
+        for lab in self.labels:
+            n_high = self.n_high[lab]
+            if not n_high:
+                continue
+            scored = []
+            for w, k in self.df_high[lab].items():
+                if k >= min_count and self.df_all[w] >= min_count:
+                    pmi = math.log2((k / n_high) / (self.df_all[w] / self.n))
+                    if pmi > 0:
+                        scored.append((-round(pmi, 6), -k, w))
+            for rank, (neg_pmi, neg_k, w) in enumerate(sorted(scored)[:top], 1):
+                rows.append({"label": lab, "rank": rank, "term": w, "pmi": round(-neg_pmi, 4), "high_sentences": -neg_k,
+                             "corpus_sentences": self.df_all[w], "share_high": round(-neg_k / self.df_all[w], 4),
+                             "example": str(self.example[lab][w][2])[:120], "decision": ""})
+        return pd.DataFrame(rows, columns=CAND_COLUMNS)
+
+
 def diagnostics(sentences: pd.DataFrame, codebook: Codebook, labelled: list[dict] | None = None) -> pd.DataFrame:
-    """One row per cue. ``sentences``: scored corpus sentences (``text``, ``problem``, ``practice``);
-    ``labelled``: rows with ``text``, ``problem``, ``practice`` (simplified text)."""
-    texts = sentences["text"].tolist()
-    preds = [{"problem": p, "practice": q} for p, q in zip(sentences["problem"], sentences["practice"])]
-    lab_texts = [r["text"] for r in labelled or []]
-    rows = []
-    for cue in cue_list(codebook):
-        term = cue["cue"]
-        hits = [i for i, t in enumerate(texts) if term in t]
-        row = {**cue, "corpus_sentences": len(hits),
-               "coverage": round(len(hits) / len(texts), 5) if texts else 0.0, "top_label": "", "top_label_share": None}
-        if hits:
-            counts = {lab: sum(_has(preds[i], lab) for i in hits) for lab in codebook.label_names}
-            best = max(codebook.label_names, key=lambda lab: (counts[lab], -codebook.label_names.index(lab)))
-            if counts[best]:
-                row["top_label"], row["top_label_share"] = best, round(counts[best] / len(hits), 4)
-        lab_hits = [k for k, t in enumerate(lab_texts) if term in t]
-        row["labelled_sentences"] = len(lab_hits)
-        row["labelled_precision"] = (round(sum(_has(labelled[k], cue["target"]) for k in lab_hits) / len(lab_hits), 4)
-                                     if lab_hits and cue["target"] else None)
-        rows.append(row)
-    return pd.DataFrame(rows, columns=DIAG_COLUMNS)
+    """Cue diagnostics of one frame of scored sentences (see :class:`LexiconTally`)."""
+    tally = LexiconTally(codebook)
+    tally.add(sentences.assign(**{k: sentences.get(k, "") for k in ("tokens", "source", "file", "sentence_no")
+                                  if k not in sentences}))
+    return tally.diagnostics(labelled)
 
 
 def candidates(sentences: pd.DataFrame, codebook: Codebook, thresholds: dict[str, float], high: float = 0.8,
                min_count: int = 3, top: int = 20) -> pd.DataFrame:
-    """Candidate cue terms per label by PMI against the label's high-confidence sentences."""
-    known = {c["cue"] for c in cue_list(codebook)}
-    docs = [sorted({w for w in str(toks).split() if _WORD.match(w) and w not in known})
-            for toks in sentences["tokens"]]
-    n = len(docs)
-    df_all: dict[str, int] = {}
-    for d in docs:
-        for w in d:
-            df_all[w] = df_all.get(w, 0) + 1
-    rows = []
-    for lab in codebook.label_names:
-        stance, cid = lab.split(":")
-        cut = max(high, thresholds.get(lab, 0.5))
-        p = sentences[f"p_{stance}"].map(lambda d, c=cid: d.get(c, 0.0)).to_numpy(dtype=float)
-        idx = np.flatnonzero(p >= cut)
-        if len(idx) == 0:
-            continue
-        df_high: dict[str, int] = {}
-        for i in idx:
-            for w in docs[i]:
-                df_high[w] = df_high.get(w, 0) + 1
-        scored = []
-        for w, k in df_high.items():
-            if k >= min_count and df_all[w] >= min_count:
-                pmi = math.log2((k / len(idx)) / (df_all[w] / n))
-                if pmi > 0:
-                    scored.append((-round(pmi, 6), -k, w))
-        for rank, (neg_pmi, neg_k, w) in enumerate(sorted(scored)[:top], 1):
-            example = next(sentences["source"].iat[i] for i in idx if w in docs[i])
-            rows.append({"label": lab, "rank": rank, "term": w, "pmi": round(-neg_pmi, 4), "high_sentences": -neg_k,
-                         "corpus_sentences": df_all[w], "share_high": round(-neg_k / df_all[w], 4),
-                         "example": example[:120], "decision": ""})
-    return pd.DataFrame(rows, columns=CAND_COLUMNS)
+    tally = LexiconTally(codebook, thresholds, high)
+    tally.add(sentences.assign(**{k: sentences.get(k, 0) for k in ("file", "sentence_no") if k not in sentences}))
+    return tally.candidates(min_count, top)
 
 
 def labelled_rows(paths: list[str]) -> list[dict]:
@@ -130,12 +207,13 @@ def write_lexicon(sentence_files: list[str], score_files: list[str], reports_csv
                   out_candidates: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rule's work: cue diagnostics on the diagnosed reports and the labelled files, and candidates."""
     from .io import read_csv, write_csv
-    from .tables import load_scored_sentences
+    from .tables import iter_scored_batches
 
-    sentences = load_scored_sentences(sentence_files, score_files, set(read_csv(reports_csv)["file"]))
-    diag = diagnostics(sentences, codebook, labelled_rows(labelled_files))
-    cand = candidates(sentences, codebook, thresholds, high=cfg["high_confidence"], min_count=cfg["min_count"],
-                      top=cfg["candidates"])
+    tally = LexiconTally(codebook, thresholds, high=cfg["high_confidence"])
+    for batch in iter_scored_batches(sentence_files, score_files, set(read_csv(reports_csv)["file"])):
+        tally.add(batch)
+    diag = tally.diagnostics(labelled_rows(labelled_files))
+    cand = tally.candidates(min_count=cfg["min_count"], top=cfg["candidates"])
     write_csv(diag, out_diagnostics)
     write_csv(cand, out_candidates)
     return diag, cand

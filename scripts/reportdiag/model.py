@@ -5,10 +5,6 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
-from sklearn.svm import LinearSVC
 
 from .codebook import Codebook
 from .features import FeatureBuilder
@@ -27,6 +23,9 @@ VARIANTS = {
 
 
 def _estimator(kind: str, C: float, seed: int):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
     if kind == "logreg":
         return LogisticRegression(C=C * 10, class_weight="balanced", max_iter=5000, solver="liblinear",
                                   random_state=seed)
@@ -44,6 +43,24 @@ class _Constant:
         return np.column_stack([np.full(X.shape[0], 1 - self.p), np.full(X.shape[0], self.p)])
 
 
+class _Calibrated:
+    """A fitted ``CalibratedClassifierCV(method="sigmoid")`` of linear models reduced to its arrays:
+    p = mean over folds k of 1 / (1 + exp(a_k · (x·w_k + c_k) + b_k)), as scikit-learn computes it.
+    Scoring then needs numpy only, not a scikit-learn import per batch job."""
+
+    def __init__(self, clf):
+        folds = clf.calibrated_classifiers_
+        self.coef = np.column_stack([f.estimator.coef_.ravel() for f in folds])  # features × folds
+        self.intercept = np.array([float(np.ravel(f.estimator.intercept_)[0]) for f in folds])
+        self.a = np.array([f.calibrators[0].a_ for f in folds], dtype=np.float64)
+        self.b = np.array([f.calibrators[0].b_ for f in folds], dtype=np.float64)
+
+    def predict_proba(self, X):
+        D = np.asarray(X @ self.coef) + self.intercept
+        p = np.mean(1.0 / (1.0 + np.exp(self.a * D + self.b)), axis=1)
+        return np.column_stack([1 - p, p])
+
+
 class SentenceModel:
     def __init__(self, codebook: Codebook, variant: str = "full", C: float = 0.5, seed: int = 0,
                  context_weight: float = 0.4, cue_weight: float = 1.0):
@@ -57,6 +74,8 @@ class SentenceModel:
         self.thresholds = {lab: 0.5 for lab in self.labels}
 
     def fit(self, rows: list[dict], Y: np.ndarray) -> "SentenceModel":
+        from sklearn.calibration import CalibratedClassifierCV
+
         X = self.features.fit(rows).transform(rows)
         self.models_ = []
         for j, lab in enumerate(self.labels):
@@ -68,8 +87,12 @@ class SentenceModel:
             clf = CalibratedClassifierCV(_estimator(self.kind, self.C, self.seed), method="sigmoid",
                                          cv=min(5, npos))
             clf.fit(X, y)
-            self.models_.append(clf)
+            self.models_.append(_Calibrated(clf))
         return self
+
+    @staticmethod
+    def is_constant(m) -> bool:
+        return isinstance(m, _Constant)
 
     def transform(self, rows: list[dict]):
         return self.features.transform(rows)
@@ -88,14 +111,16 @@ class SentenceModel:
         n = len(self.features.get_feature_names_out())
         W = np.zeros((len(self.labels), n))
         for j, m in enumerate(self.models_):
-            if isinstance(m, CalibratedClassifierCV):
-                W[j] = np.mean([c.estimator.coef_.ravel() for c in m.calibrated_classifiers_], axis=0)
+            if isinstance(m, _Calibrated):
+                W[j] = m.coef.mean(axis=1)
         return W
 
 
 def out_of_fold(make_model, rows: list[dict], Y: np.ndarray, groups: list[str], folds: int = 5) -> np.ndarray:
     """Out-of-fold probabilities with whole documents held out together (their sentences share
     context and wording)."""
+    from sklearn.model_selection import GroupKFold
+
     P = np.zeros(Y.shape, dtype=float)
     for k, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(rows, Y, groups)):
         m = make_model().fit([rows[i] for i in tr], Y[tr])

@@ -24,11 +24,8 @@ import re
 
 import numpy as np
 import pandas as pd
-from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import TfidfVectorizer
-
 from .codebook import Codebook
-from .features import split_tokens
+from .ngrams import WordTfidf, document_frequencies
 
 log = logging.getLogger(__name__)
 
@@ -62,28 +59,28 @@ def residual_sentences(sentences: pd.DataFrame, codebook: Codebook) -> pd.DataFr
     return sentences[problem_stance(sentences, codebook) & none].reset_index(drop=True)
 
 
-def _vocabulary_filter(codebook: Codebook):
+def content_words(tokens: pd.Series, codebook: Codebook) -> list[str]:
+    """The words themes are made of (Han words of two or more characters, stance markers and
+    list-item openings removed), space-separated per sentence."""
     st = codebook.stance
     markers = {t for k in ("problem", "practice", "negation", "requirement", "planned") for t in st[k]}
-
-    def analyzer(tokens: str) -> list[str]:
-        return [w for w in split_tokens(tokens) if _WORD.match(w) and w not in markers and not _ORDINAL.match(w)]
-
-    return analyzer
+    return [" ".join(w for w in str(t).split() if _WORD.match(w) and w not in markers and not _ORDINAL.match(w))
+            for t in tokens]
 
 
-def _fit(residual: pd.DataFrame, codebook: Codebook, corpus_tokens: list[str] | None, n_themes: int,
+def _fit(residual: pd.DataFrame, codebook: Codebook, corpus_df: tuple[dict[str, int], int] | None, n_themes: int,
          min_per_theme: int, seed: int):
     """NMF weights (sentences × themes), theme words (themes × words) and the words; None when the
     sentences are too few or share too few words for a theme."""
+    from sklearn.decomposition import NMF
+
     k = min(n_themes, len(residual) // min_per_theme)
     if k < 1:
         return None
-    docs = residual["tokens"].astype(str).tolist()
-    vec = TfidfVectorizer(analyzer=_vocabulary_filter(codebook), min_df=2, sublinear_tf=True, dtype=np.float64)
-    try:
-        vec.fit(sorted(corpus_tokens) if corpus_tokens is not None else docs)
-    except ValueError:  # no word occurs twice
+    docs = content_words(residual["tokens"], codebook)
+    df, n_docs = corpus_df if corpus_df is not None else (document_frequencies(docs), len(docs))
+    vec = WordTfidf(min_df=2).fit_counts(df, n_docs)
+    if not len(vec.names_):  # no word occurs twice
         return None
     X = vec.transform(docs)
     keep = np.flatnonzero(X.getnnz(axis=0) >= 2)  # words shared by at least two residual sentences
@@ -94,16 +91,17 @@ def _fit(residual: pd.DataFrame, codebook: Codebook, corpus_tokens: list[str] | 
     return W, nmf.components_, vec.get_feature_names_out()[keep]
 
 
-def themes(residual: pd.DataFrame, codebook: Codebook, corpus_tokens: list[str] | None = None, n_themes: int = 6,
+def themes(residual: pd.DataFrame, codebook: Codebook, corpus_df: tuple[dict[str, int], int] | None = None,
+           n_themes: int = 6,
            top_terms: int = 8, examples: int = 3, seed: int = 0,
            min_per_theme: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Theme table and the residual sentences with their theme. Word weights use the inverse
-    document frequency of ``corpus_tokens`` (all sentences of the corpus, default: the residual
-    ones), so words common everywhere (工作, 党建) do not make themes. Fewer than ``min_per_theme``
+    document frequency ``corpus_df`` (content-word document frequencies over all sentences of the
+    corpus, and their number; default: over the residual ones), so words common everywhere (工作, 党建) do not make themes. Fewer than ``min_per_theme``
     sentences per theme lower the number of themes. A sentence without any theme word (or all of
     them, when no theme can be formed) keeps an empty theme."""
     residual = residual.sort_values(["file", "sentence_no"], kind="stable").reset_index(drop=True)
-    fit = _fit(residual, codebook, corpus_tokens, n_themes, min_per_theme, seed)
+    fit = _fit(residual, codebook, corpus_df, n_themes, min_per_theme, seed)
     if fit is None:
         log.info("%d residual sentences: too few, or sharing too few words, for themes", len(residual))
         W, H, terms = np.zeros((len(residual), 0)), np.zeros((0, 0)), np.array([])
@@ -154,16 +152,22 @@ def html_section(table: pd.DataFrame, n_residual: int | None = None) -> str:
 
 def write_residual(sentence_files: list[str], score_files: list[str], reports_csv: str, codebook: Codebook,
                    cfg: dict, out_themes: str, out_sentences: str) -> pd.DataFrame:
-    """The rule's work: residual sentences of the diagnosed reports → theme and sentence tables."""
+    """The rule's work: residual sentences of the diagnosed reports → theme and sentence tables.
+    Batches are read one at a time; only the residual sentences and word frequencies are kept."""
     from .io import read_csv, write_csv
-    from .tables import load_scored_sentences
+    from .tables import iter_scored_batches
 
     accepted = set(read_csv(reports_csv)["file"])
-    sentences = load_scored_sentences(sentence_files, score_files, accepted)
-    residual = residual_sentences(sentences, codebook)
-    log.info("%d of %d sentences assert a problem outside every category", len(residual), len(sentences))
-    table, assigned = themes(residual, codebook, sentences["tokens"].astype(str).tolist(), n_themes=cfg["themes"],
-                             top_terms=cfg["top_terms"], examples=cfg["examples"], seed=cfg["seed"])
+    parts, df, n = [], {}, 0
+    for batch in iter_scored_batches(sentence_files, score_files, accepted):
+        parts.append(residual_sentences(batch, codebook)[["report_id", "file", "sentence_no", "tokens", "source"]])
+        document_frequencies(content_words(batch["tokens"], codebook), into=df)
+        n += len(batch)
+    residual = (pd.concat(parts, ignore_index=True) if parts
+                else pd.DataFrame(columns=["report_id", "file", "sentence_no", "tokens", "source"]))
+    log.info("%d of %d sentences assert a problem outside every category", len(residual), n)
+    table, assigned = themes(residual, codebook, (df, n), n_themes=cfg["themes"], top_terms=cfg["top_terms"],
+                             examples=cfg["examples"], seed=cfg["seed"])
     write_csv(table, out_themes)
     write_csv(assigned, out_sentences)
     log.info("%d residual themes: %s", len(table), "; ".join(table["theme_name"]))

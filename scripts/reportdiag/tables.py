@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
 from .codebook import Codebook
 from .corpus import list_corpus, metadata_warnings, name_warnings, read_metadata
-from .diagnose import category_summary, evidence_table, report_table, split_statuses
+from .diagnose import (category_summary, evidence_table, report_counts, report_table, sort_evidence,
+                       split_statuses)
 from .io import read_jsonl, write_csv
 from .recommend import mechanisms_by_report, recommendations
 from .summaries import all_summaries
@@ -16,47 +18,53 @@ from .summaries import all_summaries
 log = logging.getLogger(__name__)
 
 
-def load_batches(status_files: list[str], score_files: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    status = pd.DataFrame([r for f in status_files for r in read_jsonl(f)])
-    scores = pd.DataFrame([r for f in score_files for r in read_jsonl(f)])
-    if scores.empty:
-        scores = pd.DataFrame(columns=["report_id", "file", "sentence_no", "paragraph_no", "start", "end",
-                                       "heading", "source", "problem", "practice", "p_problem", "p_practice", "cues"])
-    return status, scores
-
-
 SCORE_KEYS = ("id", "problem", "practice", "p_problem", "p_practice")
+
+
+EMPTY_SCORED = ["id", "report_id", "file", "sentence_no", "text", "source", "tokens", "heading", "section",
+                "heading_level", "prev", *SCORE_KEYS[1:]]
+
+
+def iter_scored_batches(sentence_files: list[str], score_files: list[str],
+                        accepted_files: set[str] | None = None) -> Iterator[pd.DataFrame]:
+    """Per batch: segmented sentences (text, tokens, heading context) joined by id with their scores,
+    in (file, sentence_no) order, with the report's previous sentence as ``prev``. The two lists
+    name the same batches in the same order. ``accepted_files`` keeps only reports that were
+    diagnosed (duplicates and rejected files drop out)."""
+    if len(sentence_files) != len(score_files):
+        raise ValueError(f"{len(sentence_files)} sentence files but {len(score_files)} score files")
+    for sent_file, score_file in zip(sentence_files, score_files):
+        sent = pd.DataFrame(list(read_jsonl(sent_file)))
+        scores = pd.DataFrame([{k: r[k] for k in SCORE_KEYS} for r in read_jsonl(score_file)])
+        if sent.empty or scores.empty:
+            continue
+        df = sent.merge(scores, on="id", how="inner", validate="one_to_one")
+        if accepted_files is not None:
+            df = df[df["file"].isin(accepted_files)]
+        df = df.sort_values(["file", "sentence_no"], kind="stable").reset_index(drop=True)
+        df["prev"] = df.groupby("report_id")["text"].shift(1).fillna("")
+        yield df
 
 
 def load_scored_sentences(sentence_files: list[str], score_files: list[str],
                           accepted_files: set[str] | None = None) -> pd.DataFrame:
-    """Segmented sentences (text, tokens, heading context) joined by id with their scores, in
-    (file, sentence_no) order, with the report's previous sentence as ``prev``. ``accepted_files``
-    keeps only reports that were diagnosed (duplicates and rejected files drop out)."""
-    sent = pd.DataFrame([r for f in sentence_files for r in read_jsonl(f)])
-    scores = pd.DataFrame([{k: r[k] for k in SCORE_KEYS} for f in score_files for r in read_jsonl(f)])
-    if sent.empty or scores.empty:
-        return pd.DataFrame(columns=["id", "report_id", "file", "sentence_no", "text", "source", "tokens",
-                                     "heading", "section", "heading_level", "prev", *SCORE_KEYS[1:]])
-    dup = sent["id"][sent["id"].duplicated()]
+    """All batches of :func:`iter_scored_batches` in one frame, in (file, sentence_no) order."""
+    frames = list(iter_scored_batches(sentence_files, score_files, accepted_files))
+    if not frames:
+        return pd.DataFrame(columns=EMPTY_SCORED)
+    df = pd.concat(frames, ignore_index=True)
+    dup = df["id"][df["id"].duplicated()]
     if len(dup):  # batch files left over from a run with another number of batches
         raise ValueError(f"sentence {dup.iloc[0]} appears in two batch files: remove the work/ folder of "
                          "these results and run the pipeline again")
-    df = sent.merge(scores.drop_duplicates("id"), on="id", how="inner")
-    if accepted_files is not None:
-        df = df[df["file"].isin(accepted_files)]
-    df = df.sort_values(["file", "sentence_no"], kind="stable").reset_index(drop=True)
-    df["prev"] = df.groupby("report_id")["text"].shift(1).fillna("")
-    return df
+    return df.sort_values(["file", "sentence_no"], kind="stable").reset_index(drop=True)
 
 
-def build_tables(status: pd.DataFrame, scores: pd.DataFrame, codebook: Codebook,
-                 warnings: list[dict], config: dict) -> dict[str, pd.DataFrame]:
+def build_tables(docs: pd.DataFrame, rejected: pd.DataFrame, counts: pd.DataFrame, evidence: pd.DataFrame,
+                 codebook: Codebook, warnings: list[dict], config: dict) -> dict[str, pd.DataFrame]:
     """``config`` holds the ``recommend`` and ``summaries`` sections of the workflow config."""
-    docs, rejected = split_statuses(status)
-    scores = scores[scores["file"].isin(set(docs["file"]))].reset_index(drop=True)
-    reports = report_table(docs, scores, codebook)
-    evidence = evidence_table(scores, codebook)
+    reports = report_table(docs, counts, codebook)
+    evidence = sort_evidence(evidence[evidence["file"].isin(set(docs["file"]))], codebook)
     recs = recommendations(reports, evidence, codebook, config["recommend"])
     reports["recommended_mechanisms"] = mechanisms_by_report(recs, reports["report_id"])
     return {
@@ -72,10 +80,21 @@ def build_tables(status: pd.DataFrame, scores: pd.DataFrame, codebook: Codebook,
 
 def write_diagnosis(status_files: list[str], score_files: list[str], codebook: Codebook, corpus: str,
                     out_dir: str, config: dict) -> dict[str, pd.DataFrame]:
-    status, scores = load_batches(status_files, score_files)
+    docs, rejected = split_statuses(pd.DataFrame([r for f in status_files for r in read_jsonl(f)]))
+    accepted = set(docs["file"])
+    counts, evidence = [], []
+    for f in score_files:  # one batch in memory at a time; what is kept is per report or per evidence row
+        batch = pd.DataFrame(list(read_jsonl(f)))
+        if batch.empty:
+            continue
+        batch = batch[batch["file"].isin(accepted)]
+        counts.append(report_counts(batch, codebook))
+        evidence.append(evidence_table(batch, codebook))
+    counts = pd.concat(counts) if counts else pd.DataFrame()
+    evidence = pd.concat(evidence, ignore_index=True) if evidence else evidence_table(pd.DataFrame(), codebook)
     files = list_corpus(corpus)
     warnings = name_warnings(corpus) + metadata_warnings(files, read_metadata(corpus))
-    tables = build_tables(status, scores, codebook, warnings, config)
+    tables = build_tables(docs, rejected, counts, evidence, codebook, warnings, config)
     for name, df in tables.items():
         write_csv(df, Path(out_dir) / f"{name}.csv")
     log.info("%d reports diagnosed, %d files rejected, %d warnings", len(tables["report_diagnosis"]),

@@ -14,6 +14,7 @@ import numpy as np
 from .codebook import Codebook
 from .io import read_jsonl
 from .metrics import evaluate_sets
+from . import MODEL_FORMAT
 from .model import SentenceModel, VARIANTS, choose_thresholds, out_of_fold
 
 log = logging.getLogger(__name__)
@@ -52,13 +53,11 @@ def to_sets(M: np.ndarray, labels: list[str]) -> list[dict]:
 
 
 def versions() -> dict:
-    import jieba
-    import pandas
-    import scipy
-    import sklearn
+    # from the installed metadata: importing scikit-learn and jieba just to read a version costs seconds
+    from importlib.metadata import version
 
-    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "numpy": np.__version__,
-            "scipy": scipy.__version__, "pandas": pandas.__version__, "jieba": jieba.__version__}
+    return {"python": platform.python_version(),
+            **{name: version(name) for name in ("scikit-learn", "numpy", "scipy", "pandas", "jieba")}}
 
 
 def files_hash(paths: list[Path | str]) -> str:
@@ -107,7 +106,7 @@ def train(codebook: Codebook, rows: list[dict], variant: str, params: dict, fold
         "label_counts": {lab: int(Y[:, j].sum()) for j, lab in enumerate(labels)},
         "n_unlabelled": int((Y.sum(axis=1) == 0).sum()),
         "cv": cv, "comparison": dict(sorted(comparison.items())),
-        "constant_labels": [lab for lab, m in zip(labels, model.models_) if not hasattr(m, "calibrated_classifiers_")],
+        "constant_labels": [lab for lab, m in zip(labels, model.models_) if model.is_constant(m)],
     }
     return model, info
 
@@ -118,7 +117,7 @@ def save(model: SentenceModel, info: dict, out_dir: Path | str, provenance: dict
     # plain pickle (C unpickler): loads several times faster than joblib's, and each batch job loads it
     with open(out_dir / "model.pkl", "wb") as fh:
         pickle.dump(model, fh, protocol=5)
-    meta = {**info, **provenance, "versions": versions(),
+    meta = {**info, **provenance, "versions": versions(), "format": MODEL_FORMAT,
             "model_sha256": hashlib.sha256((out_dir / "model.pkl").read_bytes()).hexdigest()}
     (out_dir / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                         encoding="utf-8")
@@ -133,6 +132,8 @@ def load(model_dir: Path | str) -> tuple[SentenceModel, dict]:
     meta = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
     now = versions()
     stale = {k: (v, now.get(k)) for k, v in meta["versions"].items() if k != "python" and now.get(k) != v}
+    if meta.get("format") != MODEL_FORMAT:
+        stale["model format"] = (meta.get("format"), MODEL_FORMAT)
     if stale:
         raise ModelVersionError(f"model in {model_dir} was saved with other library versions {stale}; "
                                 "retrain it (snakemake retrains when the versions change)")

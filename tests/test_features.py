@@ -1,0 +1,72 @@
+"""The numpy feature blocks and the reduced calibrated models equal the scikit-learn computations
+they replace (scikit-learn stays for training; scoring runs without importing it)."""
+import glob
+import json
+import re
+
+import numpy as np
+import pytest
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+
+from conftest import ROOT
+from reportdiag.codebook import load_codebook
+from reportdiag.features import FeatureBuilder, match_counts
+from reportdiag.model import _Calibrated
+from reportdiag.ngrams import CharNgramTfidf, WordTfidf
+from reportdiag.tokenize import Tokenizer
+
+
+@pytest.fixture(scope="module")
+def rows():
+    out = [json.loads(line) for f in sorted(glob.glob(str(ROOT / "data" / "training" / "*.jsonl")))
+           for line in open(f, encoding="utf-8")]
+    out = out[::5]  # a fifth of the training data: every register, quick to fit
+    tok = Tokenizer(str(ROOT / "resources" / "userdict.txt"), backend="jieba")
+    for r, t in zip(out, tok.cut_many([r["text"] for r in out])):
+        r["tokens"] = " ".join(t)
+    return out
+
+
+def _same(A, B):
+    assert A.shape == B.shape
+    assert abs(A - B).max() < 1e-12
+
+
+def test_char_ngrams_equal_scikit_learn(rows):
+    # scikit-learn's char analyzer collapses whitespace runs; keep texts where that changes nothing
+    texts = [r["text"] for r in rows if not re.search(r"\s\s", r["text"])]
+    ours = CharNgramTfidf((1, 4), min_df=2).fit(texts)
+    ref = TfidfVectorizer(analyzer="char", ngram_range=(1, 4), min_df=2, lowercase=False, sublinear_tf=True).fit(texts)
+    order = np.argsort(ours.get_feature_names_out().astype(str))
+    assert list(ours.get_feature_names_out()[order]) == list(ref.get_feature_names_out())
+    _same(ours.transform(texts)[:, order], ref.transform(texts))
+
+
+def test_word_tfidf_equals_scikit_learn(rows):
+    docs = [r["tokens"] for r in rows]
+    ours = WordTfidf().fit(docs[:800])
+    ref = TfidfVectorizer(analyzer=str.split, sublinear_tf=True).fit(docs[:800])
+    assert list(ours.get_feature_names_out()) == list(ref.get_feature_names_out())
+    _same(ours.transform(docs), ref.transform(docs))  # unseen words in the rest are ignored by both
+
+
+def test_reduced_calibrated_model_gives_scikit_learns_probabilities(rows):
+    fb = FeatureBuilder(load_codebook(ROOT / "resources" / "codebook.yaml").data)
+    X = fb.fit(rows).transform(rows)
+    y = np.array([1 if "carrier" in r["problem"] else 0 for r in rows])
+    assert 20 < y.sum() < len(y) - 20
+    clf = CalibratedClassifierCV(LinearSVC(class_weight="balanced", random_state=0), method="sigmoid", cv=5).fit(X, y)
+    np.testing.assert_allclose(_Calibrated(clf).predict_proba(X), clf.predict_proba(X), rtol=0, atol=1e-12)
+
+
+def test_batch_cue_counts_equal_per_sentence_counts(rows):
+    codebook = load_codebook(ROOT / "resources" / "codebook.yaml")
+    texts = [r["text"] for r in rows] + ["", "两张皮两张皮", "不够" * 3]
+    for c in codebook.categories:
+        for terms in (c["problem_cues"], c["practice_cues"] + codebook.stance["practice"]):
+            pattern = codebook.cue_pattern(terms)
+            counts = match_counts(pattern, texts)
+            assert counts.tolist() == [len(pattern.findall(t)) for t in texts]
+            assert counts.sum() > 0
