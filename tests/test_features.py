@@ -70,3 +70,13 @@ def test_batch_cue_counts_equal_per_sentence_counts(rows):
             counts = match_counts(pattern, texts)
             assert counts.tolist() == [len(pattern.findall(t)) for t in texts]
             assert counts.sum() > 0
+
+
+def test_cue_matcher_finds_every_contained_cue(rows):
+    from reportdiag.lexicon import CueMatcher, cue_list
+
+    matcher = CueMatcher([c["cue"] for c in cue_list(load_codebook(ROOT / "resources" / "codebook.yaml"))])
+    texts = [r["text"] for r in rows] + ["考核评价机制", ""]  # overlapping and nested cues
+    got = set(zip(*(a.tolist() for a in matcher.pairs(texts))))
+    want = {(i, k) for i, t in enumerate(texts) for k, term in enumerate(matcher.terms) if term in t}
+    assert got == want and len(want) > 1000

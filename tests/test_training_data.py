@@ -59,3 +59,18 @@ def test_no_text_from_shared():
         seen.update(t[i:i + k] for i in range(len(t) - k + 1))
     hits = [r["id"] for r in _rows() for t in [han(r["text"])] if any(t[i:i + k] in seen for i in range(len(t) - k + 1))]
     assert not hits
+
+
+def test_cross_validation_holds_out_whole_registers():
+    from pathlib import Path
+
+    from sklearn.model_selection import GroupKFold
+
+    from reportdiag.training import cv_groups, load_training
+
+    files = sorted(glob.glob(str(ROOT / "data" / "training" / "*.jsonl")))
+    rows = load_training(files) + [{"doc": "my-report-1", "text": "考核两张皮。", "problem": ["evaluation"], "practice": []}]
+    groups = cv_groups(rows)
+    assert set(groups) == {Path(f).stem for f in files} | {"my-report-1"}  # a user's row: its document
+    for train, test in GroupKFold(n_splits=5).split(rows, groups=groups):
+        assert not {groups[i] for i in train} & {groups[i] for i in test}

@@ -51,16 +51,16 @@ def _has(labels_by_stance: dict, target: str) -> bool:
 
 
 class CueMatcher:
-    """Which cue terms each text contains (``term in text`` for every term), in one regex scan of the
-    joined batch instead of one scan per term: a lookahead tries the terms, longest first, at every
-    position, so the match at a position is the longest term starting there, and every other term
-    starting there is one of its prefixes."""
+    """Which cue terms each text contains (``term in text`` for every term), in one pass over the
+    joined batch instead of one scan per term: the terms, longest first, are searched from each
+    position after the previous match's start, so every position where a term starts is found with
+    the longest term starting there, and every other term starting there is one of its prefixes."""
 
     def __init__(self, terms: list[str]):
         self.terms = list(dict.fromkeys(terms))
         index = {t: k for k, t in enumerate(self.terms)}
         alts = sorted(self.terms, key=lambda t: (-len(t), t))
-        self._pattern = re.compile("(?=(" + "|".join(map(re.escape, alts)) + "))") if alts else None
+        self._pattern = re.compile("|".join(map(re.escape, alts))) if alts else None
         self._with_prefixes = {t: [index[t[:j]] for j in range(1, len(t) + 1) if t[:j] in index] for t in self.terms}
 
     def pairs(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -68,11 +68,14 @@ class CueMatcher:
         if not texts or self._pattern is None:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+        joined, search, prefixes = "\x00".join(texts), self._pattern.search, self._with_prefixes
         pos, term = [], []
-        for m in self._pattern.finditer("\x00".join(texts)):
-            for k in self._with_prefixes[m.group(1)]:
+        m = search(joined)
+        while m is not None:  # overlapping matches: restart one character after each match's start
+            for k in prefixes[m.group()]:
                 pos.append(m.start())
                 term.append(k)
+            m = search(joined, m.start() + 1)
         rows = np.searchsorted(starts, np.array(pos, dtype=np.int64), side="right") - 1
         code = np.unique(rows * len(self.terms) + np.array(term, dtype=np.int64))
         return code // len(self.terms), code % len(self.terms)
