@@ -1,6 +1,6 @@
-# reportdiag: corpus/ ──ingest──▶ segment ──classify──▶ diagnose ──report──▶ results/
+# reportdiag: corpus/ ──ingest──▶ segment ──classify──▶ tally ──▶ diagnose ──report──▶ results/
 # Reports are processed in stable hash batches (rules/common.smk): a report never changes batch,
-# so adding one re-runs one batch plus the cheap aggregation.
+# so adding one re-runs one batch; the corpus-wide steps merge the batches' small tallies.
 
 include: "rules/common.smk"
 
@@ -102,10 +102,36 @@ rule classify:
         "scripts/rules/classify.py"
 
 
+rule tally:
+    input:
+        docs=rules.ingest.output.docs,
+        sentences=rules.segment.output[0],
+        scores=rules.classify.output[0],
+        model_meta=rules.train.output.meta,
+        codebook=config["codebook"],
+        codebook_extend=CODEBOOK_EXTEND,
+    output:  # one file per corpus-wide step that merges them (reportdiag.tally.PARTS)
+        diagnose=f"{R}/work/tally/{{batch}}.diagnose.pkl",
+        lexicon=f"{R}/work/tally/{{batch}}.lexicon.pkl",
+        residual=f"{R}/work/tally/{{batch}}.residual.pkl",
+        contexts=f"{R}/work/tally/{{batch}}.contexts.pkl",
+    params:
+        codebook_extend=config["codebook_extend"],
+        high_confidence=config["lexicon"]["high_confidence"],
+    log:
+        f"{R}/logs/tally/{{batch}}.log",
+    benchmark:
+        f"{R}/benchmarks/tally/{{batch}}.tsv"
+    conda:
+        "environment.yml"
+    script:
+        "scripts/rules/tally.py"
+
+
 rule diagnose:
     input:
         status=all_batches(rules.ingest.output.status),
-        scores=all_batches(rules.classify.output[0]),
+        parts=all_batches(rules.tally.output.diagnose),
         codebook=config["codebook"],
         codebook_extend=CODEBOOK_EXTEND,
     output:  # one CSV per table, named as the table (tables.build_tables)
@@ -136,8 +162,7 @@ rule diagnose:
 
 rule residual:
     input:
-        sentences=all_batches(rules.segment.output[0]),
-        scores=all_batches(rules.classify.output[0]),
+        parts=all_batches(rules.tally.output.residual),
         reports=rules.diagnose.output.report_diagnosis,
         codebook=config["codebook"],
         codebook_extend=CODEBOOK_EXTEND,
@@ -159,8 +184,7 @@ rule residual:
 
 rule lexicon:
     input:
-        sentences=all_batches(rules.segment.output[0]),
-        scores=all_batches(rules.classify.output[0]),
+        parts=all_batches(rules.tally.output.lexicon),
         reports=rules.diagnose.output.report_diagnosis,
         model_meta=rules.train.output.meta,
         training=TRAINING,
@@ -188,7 +212,7 @@ rule report:
         unpack(lambda w: dict(rules.diagnose.output.items())),
         residual_themes=rules.residual.output.themes,
         status=all_batches(rules.ingest.output.status),
-        docs=all_batches(rules.ingest.output.docs),
+        contexts=all_batches(rules.tally.output.contexts),
         codebook=config["codebook"],
         codebook_extend=CODEBOOK_EXTEND,
         columns="resources/columns.yaml",

@@ -269,10 +269,9 @@ def test_residual_themes_of_a_run_are_reproducible(user_run, tmp_path):
     labelled = set(zip(ev.loc[ev["stance"] == "problem", "file"], ev.loc[ev["stance"] == "problem", "sentence_no"]))
     assert not labelled & set(zip(assigned["file"], assigned["sentence_no"]))
     cb = load_codebook(extend=user_run["ext"])
-    segs = sorted(str(p) for p in (results / "work" / "segment").glob("*.jsonl"))
-    scores = sorted(str(p) for p in (results / "work" / "classify").glob("*.jsonl"))
+    parts = sorted(str(p) for p in (results / "work" / "tally").glob("*.residual.pkl"))
     cfg = {"themes": 6, "top_terms": 8, "examples": 3, "seed": 20240701}
-    residual.write_residual(segs, scores, str(results / "tables" / "report_diagnosis.csv"), cb, cfg,
+    residual.write_residual(parts, str(results / "tables" / "report_diagnosis.csv"), cb, cfg,
                             str(tmp_path / "t.csv"), str(tmp_path / "s.csv"))
     assert (tmp_path / "t.csv").read_bytes() == (results / "tables" / "residual_themes.csv").read_bytes()
     assert (tmp_path / "s.csv").read_bytes() == (results / "tables" / "residual_sentences.csv").read_bytes()

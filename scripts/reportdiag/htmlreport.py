@@ -23,7 +23,6 @@ import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
 from .codebook import Codebook  # noqa: E402
-from .io import read_jsonl  # noqa: E402
 from .recommend import MEASURE_SEP  # noqa: E402
 from .residual import html_section as residual_section  # noqa: E402
 from .workbook import Labels  # noqa: E402
@@ -35,7 +34,6 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK JP", "Source
              "Source Han Sans CN", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
              "Droid Sans Fallback", "SimHei", "Microsoft YaHei", "PingFang SC")
 HEATMAP_MAX_ROWS = 60   # beyond this a heatmap row is too thin to read; the most affected are shown
-CONTEXT_CHARS = 160     # paragraph text kept on each side of a highlighted sentence
 UNKNOWN = "未标注"
 DPI = 110
 
@@ -148,26 +146,6 @@ def prevalence_chart(summary: pd.DataFrame, by: str, codebook: Codebook) -> str:
         ax.set_xlabel("问题报告占比")
     axes[0][0].invert_yaxis()  # once: the panels share the axis, the first group goes on top
     return _png(fig)
-
-
-def paragraph_contexts(doc_files: list[str], wanted: set[tuple[str, int, int]]) -> dict:
-    """For each (file, start, end) the text before the sentence, the sentence and the text after it,
-    within its paragraph of the original text; documents are streamed, only what is wanted kept."""
-    by_file: dict[str, list[tuple[int, int]]] = {}
-    for f, a, b in wanted:
-        by_file.setdefault(f, []).append((a, b))
-    out = {}
-    for path in doc_files:
-        for doc in read_jsonl(path):
-            for a, b in by_file.get(doc["file"], ()):
-                text = doc["original"]
-                p0 = text.rfind("\n", 0, a) + 1
-                p1 = text.find("\n", b)
-                p1 = len(text) if p1 < 0 else p1
-                before, after = text[max(p0, a - CONTEXT_CHARS):a], text[b:min(p1, b + CONTEXT_CHARS)]
-                out[(doc["file"], a, b)] = ("…" * (a - CONTEXT_CHARS > p0) + before, text[a:b],
-                                            after + "…" * (b + CONTEXT_CHARS < p1))
-    return out
 
 
 def strongest_by_category(evidence: pd.DataFrame, n: int) -> pd.DataFrame:

@@ -18,6 +18,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from .codebook import STANCES, Codebook
 
@@ -87,8 +88,9 @@ def _label_matrix(problem, practice, labels: list[str]) -> np.ndarray:
 
 
 class LexiconTally:
-    """Cue diagnostics and candidate counts accumulated batch by batch (:meth:`add`), so the corpus is
-    never in memory at once; what is kept grows with the vocabulary, not with the corpus."""
+    """Cue diagnostics and candidate counts, merged batch by batch from per-report parts
+    (:meth:`part`, :meth:`merge`), so the corpus is never in memory at once; what is kept grows
+    with the vocabulary, not with the corpus."""
 
     def __init__(self, codebook: Codebook, thresholds: dict[str, float] | None = None, high: float = 0.8):
         self.codebook = codebook
@@ -105,31 +107,61 @@ class LexiconTally:
         self.df_high: dict[str, dict[str, int]] = {lab: {} for lab in self.labels}
         self.example: dict[str, dict[str, tuple]] = {lab: {} for lab in self.labels}  # word → (file, no, source)
 
-    def add(self, sentences: pd.DataFrame) -> None:
-        """Scored sentences (``text``, ``tokens``, ``source``, ``file``, ``sentence_no``, labels, probabilities)."""
-        if sentences.empty:
-            return
-        self.n += len(sentences)
+    def part(self, sentences: pd.DataFrame) -> dict:
+        """Per report file of ``sentences`` (scored: ``text``, ``tokens``, ``source``, ``file``,
+        ``sentence_no``, labels, probabilities): sentence, cue and word counts, and per label the
+        high-confidence counts and each word's first example."""
+        from .tally import file_index, word_counts
+
+        files, f_of = file_index(sentences["file"])
+        n_files, n_terms, n_labels = len(files), len(self.matcher.terms), len(self.labels)
         L = _label_matrix(sentences["problem"], sentences["practice"], self.labels)
         rows, terms = self.matcher.pairs(sentences["text"].tolist())
-        np.add.at(self.term_n, terms, 1)
-        np.add.at(self.term_labels, terms, L[rows].astype(np.int64))
+        term_n = sp.csr_matrix((np.ones(len(rows), np.int64), (f_of[rows], terms)), shape=(n_files, n_terms))
+        hit_rows, hit_labels = np.nonzero(L[rows])
+        term_labels = sp.csr_matrix((np.ones(len(hit_rows), np.int64),
+                                     (f_of[rows[hit_rows]], terms[hit_rows] * n_labels + hit_labels)),
+                                    shape=(n_files, n_terms * n_labels))
         docs = [{w for w in str(toks).split() if _WORD.match(w) and w not in self.known} for toks in sentences["tokens"]]
-        for d in docs:
-            for w in d:
-                self.df_all[w] = self.df_all.get(w, 0) + 1
+        words, df_all = word_counts(f_of, docs, n_files)
         keys = list(zip(sentences["file"], sentences["sentence_no"], sentences["source"]))
+        high = {}
         for lab in self.labels:
             stance, cid = lab.split(":")
             p = sentences[f"p_{stance}"].map(lambda d, c=cid: d.get(c, 0.0)).to_numpy(dtype=float)
             idx = np.flatnonzero(p >= self.cut[lab])
-            self.n_high[lab] += len(idx)
-            df, ex = self.df_high[lab], self.example[lab]
+            example: dict[str, tuple] = {}
             for i in idx:
                 for w in docs[i]:
-                    df[w] = df.get(w, 0) + 1
-                    if w not in ex or keys[i][:2] < ex[w][:2]:
-                        ex[w] = keys[i]
+                    if w not in example or keys[i][:2] < example[w][:2]:
+                        example[w] = keys[i]
+            high[lab] = (np.bincount(f_of[idx], minlength=n_files), *word_counts(f_of[idx], [docs[i] for i in idx], n_files),
+                         example)
+        return {"files": files, "n": np.bincount(f_of, minlength=n_files), "term_n": term_n, "term_labels": term_labels,
+                "words": words, "df_all": df_all, "high": high}
+
+    def merge(self, part: dict, accepted: set[str] | None = None) -> None:
+        """Add a :meth:`part`'s counts for the ``accepted`` report files (all when None). A word's
+        example stays the first (file, sentence) among accepted ones: an exact duplicate that drops
+        out always has its original, earlier in path order, with the same sentence."""
+        from .tally import add_counts, column_sums, row_mask
+
+        mask = row_mask(part["files"], accepted)
+        self.n += int(part["n"][mask].sum())
+        self.term_n += column_sums(part["term_n"], mask)
+        self.term_labels += column_sums(part["term_labels"], mask).reshape(self.term_labels.shape)
+        add_counts(self.df_all, part["words"], column_sums(part["df_all"], mask))
+        for lab, (n_high, words, df, example) in part["high"].items():
+            self.n_high[lab] += int(n_high[mask].sum())
+            add_counts(self.df_high[lab], words, column_sums(df, mask))
+            best = self.example[lab]
+            for w, key in example.items():
+                if (accepted is None or key[0] in accepted) and (w not in best or key[:2] < best[w][:2]):
+                    best[w] = key
+
+    def add(self, sentences: pd.DataFrame) -> None:
+        if not sentences.empty:
+            self.merge(self.part(sentences))
 
     def diagnostics(self, labelled: list[dict] | None = None) -> pd.DataFrame:
         """One row per cue; ``labelled``: rows with ``text``, ``problem``, ``practice`` (simplified text)."""
@@ -205,16 +237,19 @@ def labelled_rows(paths: list[str]) -> list[dict]:
     return rows
 
 
-def write_lexicon(sentence_files: list[str], score_files: list[str], reports_csv: str, codebook: Codebook,
-                  thresholds: dict[str, float], labelled_files: list[str], cfg: dict, out_diagnostics: str,
+def write_lexicon(part_files: list[str], reports_csv: str, codebook: Codebook, thresholds: dict[str, float],
+                  labelled_files: list[str], cfg: dict, out_diagnostics: str,
                   out_candidates: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The rule's work: cue diagnostics on the diagnosed reports and the labelled files, and candidates."""
+    """The rule's work: merge the batches' lexicon parts (see :mod:`reportdiag.tally`) for the
+    diagnosed reports, then cue diagnostics (with the labelled files) and candidates."""
     from .io import read_csv, write_csv
-    from .tables import iter_scored_batches
+    from .tally import read_parts
 
+    accepted = set(read_csv(reports_csv)["file"])
     tally = LexiconTally(codebook, thresholds, high=cfg["high_confidence"])
-    for batch in iter_scored_batches(sentence_files, score_files, set(read_csv(reports_csv)["file"])):
-        tally.add(batch)
+    for part in read_parts(part_files):
+        if part is not None:
+            tally.merge(part, accepted)
     diag = tally.diagnostics(labelled_rows(labelled_files))
     cand = tally.candidates(min_count=cfg["min_count"], top=cfg["candidates"])
     write_csv(diag, out_diagnostics)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from .codebook import Codebook
 from .history import diff_reports, previous_reports, record_run
-from .htmlreport import paragraph_contexts, render, strongest_by_category
+from .htmlreport import render, strongest_by_category
 from .io import read_csv, write_csv
 from .manifest import build_manifest, write_manifest
+from .tally import read_parts
 from .workbook import Labels, write_workbook
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ TABLE_ORDER = ("report_diagnosis", "recommendations", "evidence", "summary_by_ca
                "warnings")
 
 
-def write_outputs(*, table_files: dict[str, str], status_files: list[str], doc_files: list[str],
+def write_outputs(*, table_files: dict[str, str], status_files: list[str], context_files: list[str],
                   codebook: Codebook, codebook_extend: str, columns: str, model_file: str, model_meta: str,
                   training_files: list[str], userdict: str, segmenter: str, config: dict,
                   out: dict[str, str], history_dir: str) -> dict:
@@ -55,7 +56,8 @@ def write_outputs(*, table_files: dict[str, str], status_files: list[str], doc_f
 
     n_ev = config["recommend"]["evidence_per_category"]
     top = strongest_by_category(tables["evidence"], n_ev)
-    contexts = paragraph_contexts(doc_files, {(e.file, e.start, e.end) for e in top.itertuples(index=False)})
+    wanted = {(e.file, e.start, e.end) for e in top.itertuples(index=False)}
+    contexts = {k: v for part in read_parts(context_files) for k, v in part.items() if k in wanted}
     page = render(tables, manifest, changes, codebook, labels, contexts, n_ev)
     Path(out["html"]).write_text(page, encoding="utf-8", newline="\n")
     log.info("html report: %d characters", len(page))

@@ -150,21 +150,37 @@ def html_section(table: pd.DataFrame, n_residual: int | None = None) -> str:
             "<th>例句</th></tr></thead><tbody>" + rows + "</tbody></table></section>")
 
 
-def write_residual(sentence_files: list[str], score_files: list[str], reports_csv: str, codebook: Codebook,
-                   cfg: dict, out_themes: str, out_sentences: str) -> pd.DataFrame:
-    """The rule's work: residual sentences of the diagnosed reports → theme and sentence tables.
-    Batches are read one at a time; only the residual sentences and word frequencies are kept."""
+RESIDUAL_FIELDS = ["report_id", "file", "sentence_no", "tokens", "source"]
+
+
+def residual_part(sentences: pd.DataFrame, codebook: Codebook) -> dict:
+    """One batch's share: its residual sentences, and per report file the sentence count and the
+    content-word document frequencies (for the corpus-wide inverse document frequency)."""
+    from .tally import file_index, word_counts
+
+    files, f_of = file_index(sentences["file"])
+    words, df = word_counts(f_of, [set(d.split()) for d in content_words(sentences["tokens"], codebook)], len(files))
+    return {"files": files, "n": np.bincount(f_of, minlength=len(files)), "words": words, "df": df,
+            "rows": residual_sentences(sentences, codebook)[RESIDUAL_FIELDS]}
+
+
+def write_residual(part_files: list[str], reports_csv: str, codebook: Codebook, cfg: dict, out_themes: str,
+                   out_sentences: str) -> pd.DataFrame:
+    """The rule's work: merge the batches' residual parts (see :mod:`reportdiag.tally`) for the
+    diagnosed reports → theme and sentence tables."""
     from .io import read_csv, write_csv
-    from .tables import iter_scored_batches
+    from .tally import add_counts, column_sums, read_parts, row_mask
 
     accepted = set(read_csv(reports_csv)["file"])
-    parts, df, n = [], {}, 0
-    for batch in iter_scored_batches(sentence_files, score_files, accepted):
-        parts.append(residual_sentences(batch, codebook)[["report_id", "file", "sentence_no", "tokens", "source"]])
-        document_frequencies(content_words(batch["tokens"], codebook), into=df)
-        n += len(batch)
-    residual = (pd.concat(parts, ignore_index=True) if parts
-                else pd.DataFrame(columns=["report_id", "file", "sentence_no", "tokens", "source"]))
+    rows, df, n = [], {}, 0
+    for part in read_parts(part_files):
+        if part is None:
+            continue
+        mask = row_mask(part["files"], accepted)
+        n += int(part["n"][mask].sum())
+        add_counts(df, part["words"], column_sums(part["df"], mask))
+        rows.append(part["rows"][part["rows"]["file"].isin(accepted)])
+    residual = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=RESIDUAL_FIELDS)
     log.info("%d of %d sentences assert a problem outside every category", len(residual), n)
     table, assigned = themes(residual, codebook, (df, n), n_themes=cfg["themes"], top_terms=cfg["top_terms"],
                              examples=cfg["examples"], seed=cfg["seed"])

@@ -78,20 +78,17 @@ def build_tables(docs: pd.DataFrame, rejected: pd.DataFrame, counts: pd.DataFram
     }
 
 
-def write_diagnosis(status_files: list[str], score_files: list[str], codebook: Codebook, corpus: str,
+def write_diagnosis(status_files: list[str], part_files: list[str], codebook: Codebook, corpus: str,
                     out_dir: str, config: dict) -> dict[str, pd.DataFrame]:
+    """The rule's work: the batches' diagnose parts (report counts and evidence rows, see
+    :mod:`reportdiag.tally`) merged with the ingest statuses into the diagnosis tables."""
+    from .tally import read_parts
+
     docs, rejected = split_statuses(pd.DataFrame([r for f in status_files for r in read_jsonl(f)]))
-    accepted = set(docs["file"])
-    counts, evidence = [], []
-    for f in score_files:  # one batch in memory at a time; what is kept is per report or per evidence row
-        batch = pd.DataFrame(list(read_jsonl(f)))
-        if batch.empty:
-            continue
-        batch = batch[batch["file"].isin(accepted)]
-        counts.append(report_counts(batch, codebook))
-        evidence.append(evidence_table(batch, codebook))
-    counts = pd.concat(counts) if counts else pd.DataFrame()
-    evidence = pd.concat(evidence, ignore_index=True) if evidence else evidence_table(pd.DataFrame(), codebook)
+    parts = [p for p in read_parts(part_files) if p is not None]
+    counts = pd.concat([p["counts"] for p in parts]) if parts else pd.DataFrame()
+    evidence = (pd.concat([p["evidence"] for p in parts], ignore_index=True) if parts
+                else evidence_table(pd.DataFrame(), codebook))
     files = list_corpus(corpus)
     warnings = name_warnings(corpus) + metadata_warnings(files, read_metadata(corpus))
     tables = build_tables(docs, rejected, counts, evidence, codebook, warnings, config)

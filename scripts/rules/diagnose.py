@@ -6,7 +6,7 @@ from reportdiag.tables import write_diagnosis
 runlog.setup(snakemake.log[0])  # noqa: F821
 p = snakemake.params  # noqa: F821
 write_diagnosis(
-    status_files=list(snakemake.input.status), score_files=list(snakemake.input.scores),  # noqa: F821
+    status_files=list(snakemake.input.status), part_files=list(snakemake.input.parts),  # noqa: F821
     codebook=load_codebook(snakemake.input.codebook, p.codebook_extend or None),  # noqa: F821
     corpus=p.corpus, out_dir=p.tables, config=p.cfg,
 )
