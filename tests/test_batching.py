@@ -5,7 +5,9 @@ import shutil
 from conftest import ROOT, pipeline, run_snakemake
 from reportdiag.corpus import batch_of
 
-TABLES = ["report_diagnosis.csv", "evidence.csv", "summary_by_category.csv", "rejected.csv"]
+TABLES = ["tables/report_diagnosis.csv", "tables/evidence.csv", "tables/summary_by_category.csv",
+          "tables/rejected.csv", "tables/residual_themes.csv", "tables/residual_sentences.csv",
+          "lexicon/cue_diagnostics.csv", "lexicon/cue_candidates.csv"]
 
 
 def _small_corpus(tmp_path, n=10):
@@ -19,12 +21,18 @@ def _small_corpus(tmp_path, n=10):
 
 def test_batched_and_single_batch_runs_give_identical_tables(tmp_path, model_dir):
     corpus, _ = _small_corpus(tmp_path)
+    # an exact duplicate in another batch: the corpus-wide merges must leave it out exactly
+    first = sorted(corpus.iterdir())[0]
+    dup = next(name for k in range(100) for name in [f"zz_copy_{k}{first.suffix}"]
+               if batch_of(name, 5) != batch_of(first.name, 5))
+    shutil.copy(first, corpus / dup)
     one, many = tmp_path / "one", tmp_path / "many"
     pipeline(corpus, one, model_dir, "batches=1")
     pipeline(corpus, many, model_dir, "batches=5")
     assert len(list((many / "work" / "classify").glob("*.jsonl"))) > 1
+    assert f"{dup},duplicate" in (many / "tables" / "rejected.csv").read_text(encoding="utf-8-sig")
     for t in TABLES:
-        assert (one / "tables" / t).read_bytes() == (many / "tables" / t).read_bytes(), t
+        assert (one / t).read_bytes() == (many / t).read_bytes(), t
 
 
 def _planned_jobs(corpus, results, model_dir) -> dict:

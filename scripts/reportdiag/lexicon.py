@@ -122,9 +122,10 @@ class LexiconTally:
         term_labels = sp.csr_matrix((np.ones(len(hit_rows), np.int64),
                                      (f_of[rows[hit_rows]], terms[hit_rows] * n_labels + hit_labels)),
                                     shape=(n_files, n_terms * n_labels))
-        docs = [{w for w in str(toks).split() if _WORD.match(w) and w not in self.known} for toks in sentences["tokens"]]
+        docs = [{w for w in str(toks).split() if _WORD.match(w) and w not in self.known}
+                for toks in sentences["tokens"].tolist()]
         words, df_all = word_counts(f_of, docs, n_files)
-        keys = list(zip(sentences["file"], sentences["sentence_no"], sentences["source"]))
+        keys = list(zip(sentences["file"].tolist(), sentences["sentence_no"].tolist(), sentences["source"].tolist()))
         high = {}
         for lab in self.labels:
             stance, cid = lab.split(":")

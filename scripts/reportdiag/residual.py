@@ -65,7 +65,7 @@ def content_words(tokens: pd.Series, codebook: Codebook) -> list[str]:
     st = codebook.stance
     markers = {t for k in ("problem", "practice", "negation", "requirement", "planned") for t in st[k]}
     return [" ".join(w for w in str(t).split() if _WORD.match(w) and w not in markers and not _ORDINAL.match(w))
-            for t in tokens]
+            for t in tokens.tolist()]
 
 
 def _fit(residual: pd.DataFrame, codebook: Codebook, corpus_df: tuple[dict[str, int], int] | None, n_themes: int,

@@ -18,7 +18,7 @@ from .summaries import all_summaries
 log = logging.getLogger(__name__)
 
 
-SCORE_KEYS = ("id", "problem", "practice", "p_problem", "p_practice")
+SCORE_KEYS = ("id", "problem", "practice", "p_problem", "p_practice", "cues")
 
 
 EMPTY_SCORED = ["id", "report_id", "file", "sentence_no", "text", "source", "tokens", "heading", "section",

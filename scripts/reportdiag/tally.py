@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from .io import read_jsonl
@@ -88,13 +87,11 @@ def tally_batch(doc_file: str, sentence_file: str, score_file: str, codebook, th
     from .tables import iter_scored_batches
 
     out: dict[str, object] = {"diagnose": None, "lexicon": None, "residual": None, "contexts": {}}
-    scores = pd.DataFrame(list(read_jsonl(score_file)))
-    if not scores.empty:
-        evidence = evidence_table(scores, codebook)
-        out["diagnose"] = {"counts": report_counts(scores, codebook), "evidence": evidence}
-        out["contexts"] = paragraph_contexts([doc_file], set(zip(evidence["file"], evidence["start"], evidence["end"])))
     batch = next(iter_scored_batches([sentence_file], [score_file]), None)
     if batch is not None:
+        evidence = evidence_table(batch, codebook)
+        out["diagnose"] = {"counts": report_counts(batch, codebook), "evidence": evidence}
+        out["contexts"] = paragraph_contexts([doc_file], set(zip(evidence["file"], evidence["start"], evidence["end"])))
         out["lexicon"] = LexiconTally(codebook, thresholds, high).part(batch)
         out["residual"] = residual_part(batch, codebook)
     return out
