@@ -93,7 +93,6 @@ class LexiconTally:
     with the vocabulary, not with the corpus."""
 
     def __init__(self, codebook: Codebook, thresholds: dict[str, float] | None = None, high: float = 0.8):
-        self.codebook = codebook
         self.cues = cue_list(codebook)
         self.labels = codebook.label_names
         self.matcher = CueMatcher([c["cue"] for c in self.cues])

@@ -92,13 +92,13 @@ def _fit(residual: pd.DataFrame, codebook: Codebook, corpus_df: tuple[dict[str, 
 
 
 def themes(residual: pd.DataFrame, codebook: Codebook, corpus_df: tuple[dict[str, int], int] | None = None,
-           n_themes: int = 6,
-           top_terms: int = 8, examples: int = 3, seed: int = 0,
+           n_themes: int = 6, top_terms: int = 8, examples: int = 3, seed: int = 0,
            min_per_theme: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Theme table and the residual sentences with their theme. Word weights use the inverse
     document frequency ``corpus_df`` (content-word document frequencies over all sentences of the
-    corpus, and their number; default: over the residual ones), so words common everywhere (工作, 党建) do not make themes. Fewer than ``min_per_theme``
-    sentences per theme lower the number of themes. A sentence without any theme word (or all of
+    corpus, and their number; default: over the residual ones), so words common everywhere (工作,
+    党建) do not make themes. Fewer than ``min_per_theme`` sentences per theme lower the number of
+    themes. A sentence without any theme word (or all of
     them, when no theme can be formed) keeps an empty theme."""
     residual = residual.sort_values(["file", "sentence_no"], kind="stable").reset_index(drop=True)
     fit = _fit(residual, codebook, corpus_df, n_themes, min_per_theme, seed)
