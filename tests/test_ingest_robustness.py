@@ -22,7 +22,7 @@ from docbuild import (soffice_convert, write_docx, write_encoded, write_encrypte
 from reportdiag.corpus import default_report_id, list_corpus
 from reportdiag.ingest import STATUS_COLUMNS, ingest_file
 from reportdiag.io import read_csv, read_jsonl
-from reportdiag.normalize import SPACES, ZERO_WIDTH, normalise
+from reportdiag.normalize import SPACES, ZERO_WIDTH, normalise, to_simplified
 from reportdiag.readers import Rejected, decode_bytes, read_file
 from reportdiag.segment import segment_document, split_sentences
 
@@ -405,6 +405,8 @@ def test_lone_surrogates_become_replacement_characters_in_place():
         norm = normalise(text, traditional_to_simplified=t2s)
         assert norm.text == "党建\ufffd工作\ufffd总结。"
         assert norm.text.encode("utf-8") and norm.to_original(5) == 5
+    # sentences given to `make classify` go through the same conversion (JSON can spell "\ud800")
+    assert to_simplified("黨建\ud800") == "党建\ufffd"
 
 
 @settings(max_examples=400, deadline=None)

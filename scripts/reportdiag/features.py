@@ -122,9 +122,15 @@ def match_counts(pattern: re.Pattern, texts: list[str]) -> np.ndarray:
     can span two texts and the scan restarts at each text exactly as it would alone."""
     if not texts:
         return np.zeros(0, dtype=np.int64)
+    joined, text_of = joined_batch(texts)
+    return np.bincount(text_of([m.start() for m in pattern.finditer(joined)]), minlength=len(texts))
+
+
+def joined_batch(texts: list[str]):
+    """The texts joined by NUL (which no cue contains, so no match spans two texts) and a function
+    from offsets in the joined string to the index of the text they fall in."""
     starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
-    pos = [m.start() for m in pattern.finditer("\x00".join(texts))]
-    return np.bincount(np.searchsorted(starts, pos, side="right") - 1, minlength=len(texts))
+    return "\x00".join(texts), lambda pos: np.searchsorted(starts, np.asarray(pos, dtype=np.int64), side="right") - 1
 
 
 class FeatureBuilder:

@@ -68,8 +68,9 @@ class CueMatcher:
         """(text index, term index) for every term contained in a text, each pair once."""
         if not texts or self._pattern is None:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
-        joined, search, prefixes = "\x00".join(texts), self._pattern.search, self._with_prefixes
+        from .features import joined_batch
+
+        (joined, text_of), search, prefixes = joined_batch(texts), self._pattern.search, self._with_prefixes
         pos, term = [], []
         m = search(joined)
         while m is not None:  # overlapping matches: restart one character after each match's start
@@ -77,8 +78,7 @@ class CueMatcher:
                 pos.append(m.start())
                 term.append(k)
             m = search(joined, m.start() + 1)
-        rows = np.searchsorted(starts, np.array(pos, dtype=np.int64), side="right") - 1
-        code = np.unique(rows * len(self.terms) + np.array(term, dtype=np.int64))
+        code = np.unique(text_of(pos) * len(self.terms) + np.array(term, dtype=np.int64))
         return code // len(self.terms), code % len(self.terms)
 
 

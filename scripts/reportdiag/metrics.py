@@ -70,3 +70,17 @@ def best_threshold(y: np.ndarray, p: np.ndarray, grid: np.ndarray | None = None)
         if f > best[1] + 1e-9 or (abs(f - best[1]) <= 1e-9 and abs(t - 0.5) < abs(best[0] - 0.5)):
             best = (float(t), f)
     return best
+
+
+def f1_table(first: str, rows: list[tuple[str, str, dict, dict]], support: bool = False) -> list[str]:
+    """Markdown rows of an F1 table: one per (name, stance, report of :func:`evaluate_sets` for that
+    stance, extra columns); per-category F1 last, with its support when ``support``."""
+    cats = list(rows[0][2]["per_category"]) if rows else []
+    extra = list(rows[0][3]) if rows else []
+    lines = [f"| {first} | stance | macro-F1 | micro-F1 | " + "".join(f"{x} | " for x in extra) + " | ".join(cats) + " |",
+             "|---|---|---|---|" + "---|" * (len(extra) + len(cats))]
+    for name, stance, s, more in rows:
+        f1 = " | ".join(f"{v['f1']:.3f}" + (f" (n={v['support']})" if support else "") for v in s["per_category"].values())
+        lines.append(f"| {name} | {stance} | {s['macro_f1']:.3f} | {s['micro']['f1']:.3f} | "
+                     + "".join(f"{v:.3f} | " for v in more.values()) + f"{f1} |")
+    return lines

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .metrics import f1_table
+
 
 def _failure_examples(rep: dict, per_kind: int = 2) -> list[str]:
     lines = []
@@ -29,14 +31,9 @@ def write_model_card(path: Path, model_dir: Path, meta: dict, eval_dir: Path) ->
     lines += (model_dir / "model_card.md").read_text(encoding="utf-8").splitlines()
     for f in sorted(eval_dir.glob("*.json")):
         rep = json.loads(f.read_text(encoding="utf-8"))
-        lines += ["", f"## Evaluation on `{rep['gold']}` ({rep['n']} sentences)", "",
-                  "| scorer | stance | macro-F1 | micro-F1 | " + " | ".join(rep["model"]["problem"]["per_category"]) + " |",
-                  "|---|---|---|---|" + "---|" * len(rep["model"]["problem"]["per_category"])]
-        for who in ("model", "dictionary_baseline"):
-            for stance in ("problem", "practice"):
-                s = rep[who][stance]
-                cats = " | ".join(f"{v['f1']:.3f}" for v in s["per_category"].values())
-                lines.append(f"| {who} | {stance} | {s['macro_f1']:.3f} | {s['micro']['f1']:.3f} | {cats} |")
+        lines += ["", f"## Evaluation on `{rep['gold']}` ({rep['n']} sentences)", ""]
+        lines += f1_table("scorer", [(who, stance, rep[who][stance], {}) for who in ("model", "dictionary_baseline")
+                                     for stance in ("problem", "practice")])
         lines += ["", f"Gain over the dictionary baseline (problem macro-F1): {rep['gain_problem_macro_f1']:+.3f}", "",
                   "Known failure modes, with examples from this evaluation:", ""] + _failure_examples(rep)
     path.parent.mkdir(parents=True, exist_ok=True)

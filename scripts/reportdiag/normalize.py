@@ -83,6 +83,7 @@ def _char_edits(text: str) -> list[tuple[int, int, str]]:
 
 def clean(text: str, join_breaks: bool = True, min_line: int = 20) -> Normalised:
     """Apply the character and line-break edits and build the offset map."""
+    text = replace_surrogates(text)
     edits = _char_edits(text)
     if join_breaks:
         edits += _stray_break_edits(text, min_line)
@@ -123,6 +124,7 @@ def to_simplified(text: str) -> str:
     character by character instead.
     """
     conv = _t2s()
+    text = replace_surrogates(text)  # OpenCC encodes to UTF-8, which has no lone surrogates
     out = conv.convert(text)
     if len(out) == len(text):
         return out
@@ -137,7 +139,7 @@ def to_simplified(text: str) -> str:
 
 
 def normalise(text: str, traditional_to_simplified: bool = True, join_breaks: bool = True) -> Normalised:
-    norm = clean(replace_surrogates(text), join_breaks=join_breaks)
+    norm = clean(text, join_breaks=join_breaks)
     if traditional_to_simplified:
         norm.text = to_simplified(norm.text)
     return norm

@@ -13,7 +13,7 @@ import numpy as np
 
 from .codebook import Codebook
 from .io import read_jsonl
-from .metrics import evaluate_sets
+from .metrics import evaluate_sets, f1_table
 from . import MODEL_FORMAT
 from .model import SentenceModel, VARIANTS, choose_thresholds, out_of_fold
 
@@ -186,16 +186,9 @@ def user_holdout_lines(h: dict) -> list[str]:
     lines = ["", "## Before and after your labels", "",
              f"Measured on {h['n_sentences']} of your labelled sentences ({h['n_docs']} documents) that were held "
              "out of training and of every threshold choice. *Before*: the model fitted on the project's data only; "
-             "*after*: fitted with the rest of your labels too; both with the same thresholds.", "",
-             "| | stance | macro-F1 | micro-F1 | exact match | " + " | ".join(h["before"]["problem"]["per_category"]) + " |",
-             "|---|---|---|---|---|" + "---|" * len(h["before"]["problem"]["per_category"])]
-    for name in ("before", "after"):
-        for stance in ("problem", "practice"):
-            s = h[name][stance]
-            cats = " | ".join(f"{v['f1']:.3f} (n={v['support']})" for v in s["per_category"].values())
-            lines.append(f"| {name} | {stance} | {s['macro_f1']:.3f} | {s['micro']['f1']:.3f} | "
-                         f"{h[name]['exact']:.3f} | {cats} |")
-    return lines
+             "*after*: fitted with the rest of your labels too; both with the same thresholds.", ""]
+    return lines + f1_table("", [(name, stance, h[name][stance], {"exact match": h[name]["exact"]})
+                                 for name in ("before", "after") for stance in ("problem", "practice")], support=True)
 
 
 def before_after(codebook: Codebook, rows: list[dict], user_docs: set[str], held: set[int],
