@@ -1,4 +1,4 @@
-# reportdiag: corpus/ ──ingest──▶ segment ──classify──▶ tally ──▶ diagnose ──report──▶ results/
+# reportdiag: corpus/ ──ingest──▶ segment ──classify (+ batch tally)──▶ diagnose ──report──▶ results/
 # Reports are processed in stable hash batches (rules/common.smk): a report never changes batch,
 # so adding one re-runs one batch; the corpus-wide steps merge the batches' small tallies.
 
@@ -84,14 +84,20 @@ rule train:
 rule classify:
     input:
         sentences=rules.segment.output[0],
+        docs=rules.ingest.output.docs,
         model=rules.train.output.model,
         codebook=config["codebook"],
         codebook_extend=CODEBOOK_EXTEND,
-    output:
-        f"{R}/work/classify/{{batch}}.jsonl",
+    output:  # the scores, and one tally per corpus-wide step that merges them (reportdiag.tally.PARTS)
+        scores=f"{R}/work/classify/{{batch}}.jsonl",
+        diagnose=f"{R}/work/tally/{{batch}}.diagnose.pkl",
+        lexicon=f"{R}/work/tally/{{batch}}.lexicon.pkl",
+        residual=f"{R}/work/tally/{{batch}}.residual.pkl",
+        contexts=f"{R}/work/tally/{{batch}}.contexts.pkl",
     params:
         model_dir=lambda w, input: os.path.dirname(input.model),
         codebook_extend=config["codebook_extend"],
+        high_confidence=config["lexicon"]["high_confidence"],
     log:
         f"{R}/logs/classify/{{batch}}.log",
     benchmark:
@@ -102,36 +108,10 @@ rule classify:
         "scripts/rules/classify.py"
 
 
-rule tally:
-    input:
-        docs=rules.ingest.output.docs,
-        sentences=rules.segment.output[0],
-        scores=rules.classify.output[0],
-        model_meta=rules.train.output.meta,
-        codebook=config["codebook"],
-        codebook_extend=CODEBOOK_EXTEND,
-    output:  # one file per corpus-wide step that merges them (reportdiag.tally.PARTS)
-        diagnose=f"{R}/work/tally/{{batch}}.diagnose.pkl",
-        lexicon=f"{R}/work/tally/{{batch}}.lexicon.pkl",
-        residual=f"{R}/work/tally/{{batch}}.residual.pkl",
-        contexts=f"{R}/work/tally/{{batch}}.contexts.pkl",
-    params:
-        codebook_extend=config["codebook_extend"],
-        high_confidence=config["lexicon"]["high_confidence"],
-    log:
-        f"{R}/logs/tally/{{batch}}.log",
-    benchmark:
-        f"{R}/benchmarks/tally/{{batch}}.tsv"
-    conda:
-        "environment.yml"
-    script:
-        "scripts/rules/tally.py"
-
-
 rule diagnose:
     input:
         status=all_batches(rules.ingest.output.status),
-        parts=all_batches(rules.tally.output.diagnose),
+        parts=all_batches(rules.classify.output.diagnose),
         codebook=config["codebook"],
         codebook_extend=CODEBOOK_EXTEND,
     output:  # one CSV per table, named as the table (tables.build_tables)
@@ -162,7 +142,7 @@ rule diagnose:
 
 rule residual:
     input:
-        parts=all_batches(rules.tally.output.residual),
+        parts=all_batches(rules.classify.output.residual),
         reports=rules.diagnose.output.report_diagnosis,
         codebook=config["codebook"],
         codebook_extend=CODEBOOK_EXTEND,
@@ -184,7 +164,7 @@ rule residual:
 
 rule lexicon:
     input:
-        parts=all_batches(rules.tally.output.lexicon),
+        parts=all_batches(rules.classify.output.lexicon),
         reports=rules.diagnose.output.report_diagnosis,
         model_meta=rules.train.output.meta,
         training=TRAINING,
@@ -212,7 +192,7 @@ rule report:
         unpack(lambda w: dict(rules.diagnose.output.items())),
         residual_themes=rules.residual.output.themes,
         status=all_batches(rules.ingest.output.status),
-        contexts=all_batches(rules.tally.output.contexts),
+        contexts=all_batches(rules.classify.output.contexts),
         codebook=config["codebook"],
         codebook_extend=CODEBOOK_EXTEND,
         columns="resources/columns.yaml",

@@ -12,7 +12,7 @@ from sklearn.svm import LinearSVC
 
 from conftest import ROOT
 from reportdiag.codebook import load_codebook
-from reportdiag.features import FeatureBuilder, match_counts
+from reportdiag.features import FeatureBuilder
 from reportdiag.model import _Calibrated
 from reportdiag.ngrams import CharNgramTfidf, WordTfidf
 from reportdiag.tokenize import Tokenizer
@@ -62,21 +62,26 @@ def test_reduced_calibrated_model_gives_scikit_learns_probabilities(rows):
 
 
 def test_batch_cue_counts_equal_per_sentence_counts(rows):
+    from reportdiag.cuescan import TermScanner
+
     codebook = load_codebook(ROOT / "resources" / "codebook.yaml")
-    texts = [r["text"] for r in rows] + ["", "两张皮两张皮", "不够" * 3]
-    for c in codebook.categories:
-        for terms in (c["problem_cues"], c["practice_cues"] + codebook.stance["practice"]):
-            pattern = codebook.cue_pattern(terms)
-            counts = match_counts(pattern, texts)
-            assert counts.tolist() == [len(pattern.findall(t)) for t in texts]
-            assert counts.sum() > 0
+    texts = [r["text"] for r in rows] + ["", "两张皮两张皮", "不够" * 3, "两张皮两张皮"]
+    lists = [terms for c in codebook.categories
+             for terms in (c["problem_cues"], c["practice_cues"] + codebook.stance["practice"])]
+    matches = TermScanner([t for terms in lists for t in terms]).scan(texts)
+    for terms in lists:
+        pattern = codebook.cue_pattern(terms)
+        counts = matches.findall_counts(terms)
+        assert counts.tolist() == [len(pattern.findall(t)) for t in texts]
+        assert counts.sum() > 0
 
 
-def test_cue_matcher_finds_every_contained_cue(rows):
-    from reportdiag.lexicon import CueMatcher, cue_list
+def test_term_scanner_finds_every_contained_cue(rows):
+    from reportdiag.cuescan import TermScanner
+    from reportdiag.lexicon import cue_list
 
-    matcher = CueMatcher([c["cue"] for c in cue_list(load_codebook(ROOT / "resources" / "codebook.yaml"))])
-    texts = [r["text"] for r in rows] + ["考核评价机制", ""]  # overlapping and nested cues
-    got = set(zip(*(a.tolist() for a in matcher.pairs(texts))))
-    want = {(i, k) for i, t in enumerate(texts) for k, term in enumerate(matcher.terms) if term in t}
+    scanner = TermScanner([c["cue"] for c in cue_list(load_codebook(ROOT / "resources" / "codebook.yaml"))])
+    texts = [r["text"] for r in rows] + ["考核评价机制", "", "考核评价机制"]  # nested cues, a repeated text
+    got = set(zip(*(a.tolist() for a in scanner.scan(texts).pairs())))
+    want = {(i, k) for i, t in enumerate(texts) for k, term in enumerate(scanner.terms) if term in t}
     assert got == want and len(want) > 1000

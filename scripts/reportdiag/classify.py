@@ -119,15 +119,16 @@ def cue_hits(text: str, pattern: re.Pattern) -> list[str]:
 SENTENCE_FIELDS = ("report_id", "file", "sentence_no", "paragraph_no", "start", "end", "heading", "source")
 
 
-def score_file(sentences_path, out_path, model_dir, codebook_path, codebook_extend=None) -> int:
-    """Score one batch file of segmented sentences; one output line per sentence."""
-    from .codebook import load_codebook
+def score_file(sentences_path, out_path, model_dir, codebook: Codebook) -> tuple[list, list, dict]:
+    """Score one batch file of segmented sentences; one output line per sentence. Returns the
+    sentences as read, their scores and the model's metadata (thresholds) for the batch's tally."""
     from .io import read_jsonl, write_jsonl
     from .training import load
 
-    model, _ = load(model_dir)
-    scorer = Scorer(model, load_codebook(codebook_path, codebook_extend))
-    rows = [dict(r, doc=r["report_id"]) for r in read_jsonl(sentences_path)]
-    rows = add_context(rows)
+    model, meta = load(model_dir)
+    scorer = Scorer(model, codebook)
+    sentences = list(read_jsonl(sentences_path))
+    rows = add_context([dict(r, doc=r["report_id"]) for r in sentences])
     scored = scorer.score(rows)
-    return write_jsonl(out_path, ({**{k: r[k] for k in SENTENCE_FIELDS}, **s} for r, s in zip(rows, scored)))
+    write_jsonl(out_path, ({**{k: r[k] for k in SENTENCE_FIELDS}, **s} for r, s in zip(rows, scored)))
+    return sentences, scored, meta

@@ -10,6 +10,7 @@ import re
 import numpy as np
 import scipy.sparse as sp
 from .codebook import Codebook
+from .cuescan import TermScanner
 from .ngrams import CharNgramTfidf, WordTfidf
 from .segment import heading_level, with_context
 
@@ -50,27 +51,28 @@ class CueFeatures:
     def fit(self, rows, y=None):
         return self
 
-    def _patterns(self):
-        if not hasattr(self, "_pats"):
+    def _terms(self):
+        """The term lists the features count, and one scanner for all of them."""
+        if not hasattr(self, "_lists"):
             cb = Codebook(self.codebook_data, None, "")
             st = cb.stance
-            self._pats = {
-                "cat_problem": [cb.cue_pattern(c["problem_cues"]) for c in cb.categories],
-                "cat_practice": [cb.cue_pattern(c["practice_cues"]) for c in cb.categories],
-                "problem": cb.cue_pattern(st["problem"]),
-                "practice": cb.cue_pattern(st["practice"]),
-                "negation": cb.cue_pattern(st["negation"]),
-                "requirement": cb.cue_pattern(st["requirement"]),
-                "planned": cb.cue_pattern(st["planned"]),
-                "h_problem": cb.cue_pattern(st["headings"]["problem"]),
-                "h_practice": cb.cue_pattern(st["headings"]["practice"]),
+            self._lists = {
+                "cat_problem": [c["problem_cues"] for c in cb.categories],
+                "cat_practice": [c["practice_cues"] for c in cb.categories],
+                **{k: st[k] for k in ("problem", "practice", "negation", "requirement", "planned")},
+                "h_problem": st["headings"]["problem"],
+                "h_practice": st["headings"]["practice"],
             }
-            self._names = None
-        return self._pats
+            nested = [*self._lists["cat_problem"], *self._lists["cat_practice"]]
+            flat = [v for k, v in self._lists.items() if not k.startswith("cat_")]
+            every = [t for terms in nested + flat for t in terms]
+            self._scanner = TermScanner(every)
+        return self._lists, self._scanner
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state.pop("_pats", None)  # compiled patterns are rebuilt on load
+        state.pop("_lists", None)  # rebuilt on load
+        state.pop("_scanner", None)
         return state
 
     def get_feature_names_out(self, input_features=None):
@@ -85,52 +87,38 @@ class CueFeatures:
         return np.array(names, dtype=object)
 
     def transform(self, rows):
-        p = self._patterns()
+        p, scanner = self._terms()
         n_cat = len(p["cat_problem"])
-        texts = [r["text"] for r in rows]
-        sections = [r.get("section", "") or "" for r in rows]
-        headings = [r.get("heading", "") or "" for r in rows]
-        prob = match_counts(p["problem"], texts)
-        prac = match_counts(p["practice"], texts)
-        neg = match_counts(p["negation"], texts)
-        hp = match_counts(p["h_problem"], sections) > 0
-        hq = match_counts(p["h_practice"], sections) > 0
+        n = len(rows)
+        # one scan for the four strings of every row: a sentence is also the next one's ``prev``
+        found = scanner.scan([r["text"] for r in rows] + [r.get(k, "") or "" for k in ("section", "heading", "prev")
+                                                          for r in rows])
+
+        def count(terms, part=0):  # 0 text, 1 section, 2 heading, 3 previous sentence
+            return found.findall_counts(terms)[part * n:(part + 1) * n]
+
+        prob, prac, neg = (count(p[k]) for k in ("problem", "practice", "negation"))
+        hp = count(p["h_problem"], 1) > 0
+        hq = count(p["h_practice"], 1) > 0
         X = np.zeros((len(rows), 10 + 8 * n_cat), dtype=np.float64)
         X[:, 0], X[:, 1] = np.log1p(prob), np.log1p(prac)
         X[:, 2] = neg > 0
-        X[:, 3] = match_counts(p["requirement"], texts) > 0
-        X[:, 4] = match_counts(p["planned"], texts) > 0
+        X[:, 3] = count(p["requirement"]) > 0
+        X[:, 4] = count(p["planned"]) > 0
         X[:, 5], X[:, 6] = hp, hq
         X[:, 7] = [bool(r.get("heading_level") or heading_level(r["text"])) for r in rows]
-        X[:, 8] = [bool(_LIST_ITEM.match(t)) for t in texts]
-        X[:, 9] = match_counts(p["problem"], [r.get("prev", "") or "" for r in rows]) > 0
+        X[:, 8] = [bool(_LIST_ITEM.match(r["text"])) for r in rows]
+        X[:, 9] = count(p["problem"], 3) > 0
         for k in range(n_cat):
-            cp = match_counts(p["cat_problem"][k], texts)
-            cq = match_counts(p["cat_practice"][k], texts)
+            cp = count(p["cat_problem"][k])
+            cq = count(p["cat_practice"][k])
             anyc = (cp > 0) | (cq > 0)
-            hc = (match_counts(p["cat_problem"][k], headings) > 0) | (match_counts(p["cat_practice"][k], headings) > 0)
+            hc = (count(p["cat_problem"][k], 2) > 0) | (count(p["cat_practice"][k], 2) > 0)
             X[:, 10 + 8 * k:18 + 8 * k] = np.column_stack([
                 np.log1p(cp), np.log1p(cq), anyc & (prob > 0), anyc & (prac > 0),
                 anyc & (neg > 0), anyc & hp, anyc & hq, hc,
             ])
         return sp.csr_matrix(X)
-
-
-def match_counts(pattern: re.Pattern, texts: list[str]) -> np.ndarray:
-    """Non-overlapping matches of ``pattern`` in each text (``len(pattern.findall(t))``), found in one
-    scan of the joined batch: cue patterns are plain alternations of terms without NUL, so no match
-    can span two texts and the scan restarts at each text exactly as it would alone."""
-    if not texts:
-        return np.zeros(0, dtype=np.int64)
-    joined, text_of = joined_batch(texts)
-    return np.bincount(text_of([m.start() for m in pattern.finditer(joined)]), minlength=len(texts))
-
-
-def joined_batch(texts: list[str]):
-    """The texts joined by NUL (which no cue contains, so no match spans two texts) and a function
-    from offsets in the joined string to the index of the text they fall in."""
-    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
-    return "\x00".join(texts), lambda pos: np.searchsorted(starts, np.asarray(pos, dtype=np.int64), side="right") - 1
 
 
 class FeatureBuilder:

@@ -4,9 +4,10 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas costs a batch job 0.4 s to import; ingest and segment never need it
+    import pandas as pd
 
 
 def write_jsonl(path: Path | str, rows: Iterable[dict]) -> int:
@@ -37,6 +38,8 @@ TEXT_COLUMNS = ("report_id", "file", "unit", "unit_type", "genre", "title", "run
 
 def read_csv(path: Path | str) -> pd.DataFrame:
     """A table written by write_csv; identifiers stay text ("007" is not the number 7)."""
+    import pandas as pd
+
     return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
                        dtype={c: str for c in TEXT_COLUMNS})
 
@@ -59,6 +62,8 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path | str, widths: dict[s
     import io
     import re
     import zipfile
+
+    import pandas as pd
 
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:

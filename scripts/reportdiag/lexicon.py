@@ -21,6 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .codebook import STANCES, Codebook
+from .cuescan import TermScanner
 
 DIAG_COLUMNS = ["cue", "category", "kind", "target", "corpus_sentences", "coverage", "top_label", "top_label_share",
                 "labelled_sentences", "labelled_precision"]
@@ -51,37 +52,6 @@ def _has(labels_by_stance: dict, target: str) -> bool:
     return bool(labels_by_stance[stance]) if cid == "*" else cid in labels_by_stance[stance]
 
 
-class CueMatcher:
-    """Which cue terms each text contains (``term in text`` for every term), in one pass over the
-    joined batch instead of one scan per term: the terms, longest first, are searched from each
-    position after the previous match's start, so every position where a term starts is found with
-    the longest term starting there, and every other term starting there is one of its prefixes."""
-
-    def __init__(self, terms: list[str]):
-        self.terms = list(dict.fromkeys(terms))
-        index = {t: k for k, t in enumerate(self.terms)}
-        alts = sorted(self.terms, key=lambda t: (-len(t), t))
-        self._pattern = re.compile("|".join(map(re.escape, alts))) if alts else None
-        self._with_prefixes = {t: [index[t[:j]] for j in range(1, len(t) + 1) if t[:j] in index] for t in self.terms}
-
-    def pairs(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(text index, term index) for every term contained in a text, each pair once."""
-        if not texts or self._pattern is None:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        from .features import joined_batch
-
-        (joined, text_of), search, prefixes = joined_batch(texts), self._pattern.search, self._with_prefixes
-        pos, term = [], []
-        m = search(joined)
-        while m is not None:  # overlapping matches: restart one character after each match's start
-            for k in prefixes[m.group()]:
-                pos.append(m.start())
-                term.append(k)
-            m = search(joined, m.start() + 1)
-        code = np.unique(text_of(pos) * len(self.terms) + np.array(term, dtype=np.int64))
-        return code // len(self.terms), code % len(self.terms)
-
-
 def _label_matrix(problem, practice, labels: list[str]) -> np.ndarray:
     return np.array([[cid in (p if stance == "problem" else q) for stance, cid in (lab.split(":") for lab in labels)]
                      for p, q in zip(problem, practice)], dtype=bool).reshape(-1, len(labels))
@@ -95,7 +65,7 @@ class LexiconTally:
     def __init__(self, codebook: Codebook, thresholds: dict[str, float] | None = None, high: float = 0.8):
         self.cues = cue_list(codebook)
         self.labels = codebook.label_names
-        self.matcher = CueMatcher([c["cue"] for c in self.cues])
+        self.matcher = TermScanner([c["cue"] for c in self.cues])
         self.known = set(self.matcher.terms)
         self.n = 0
         self.term_n = np.zeros(len(self.matcher.terms), np.int64)
@@ -106,39 +76,49 @@ class LexiconTally:
         self.df_high: dict[str, dict[str, int]] = {lab: {} for lab in self.labels}
         self.example: dict[str, dict[str, tuple]] = {lab: {} for lab in self.labels}  # word → (file, no, source)
 
-    def part(self, sentences: pd.DataFrame) -> dict:
+    def part(self, sentences: pd.DataFrame, words=None) -> dict:
         """Per report file of ``sentences`` (scored: ``text``, ``tokens``, ``source``, ``file``,
         ``sentence_no``, labels, probabilities): sentence, cue and word counts, and per label the
-        high-confidence counts and each word's first example."""
-        from .tally import file_index, word_counts
+        high-confidence counts and each word's first example. ``words``: the batch's
+        :class:`reportdiag.tally.SentenceWords` when already built."""
+        from .tally import SentenceWords, file_index
 
         files, f_of = file_index(sentences["file"])
         n_files, n_terms, n_labels = len(files), len(self.matcher.terms), len(self.labels)
         L = _label_matrix(sentences["problem"], sentences["practice"], self.labels)
-        rows, terms = self.matcher.pairs(sentences["text"].tolist())
+        rows, terms = self.matcher.scan(sentences["text"].tolist()).pairs()
         term_n = sp.csr_matrix((np.ones(len(rows), np.int64), (f_of[rows], terms)), shape=(n_files, n_terms))
         hit_rows, hit_labels = np.nonzero(L[rows])
         term_labels = sp.csr_matrix((np.ones(len(hit_rows), np.int64),
                                      (f_of[rows[hit_rows]], terms[hit_rows] * n_labels + hit_labels)),
                                     shape=(n_files, n_terms * n_labels))
-        docs = [{w for w in str(toks).split() if _WORD.match(w) and w not in self.known}
-                for toks in sentences["tokens"].tolist()]
-        words, df_all = word_counts(f_of, docs, n_files)
+        sw = words or SentenceWords(sentences["tokens"])
+        keep = self._candidate_word
+        words, df_all = sw.counts(f_of, n_files, keep)
+        # a word's example is its first sentence in (file, sentence_no) order
+        rank = np.empty(len(f_of), np.int64)
+        rank[np.lexsort((sentences["sentence_no"].to_numpy(), f_of))] = np.arange(len(f_of))
         keys = list(zip(sentences["file"].tolist(), sentences["sentence_no"].tolist(), sentences["source"].tolist()))
         high = {}
+        probs = {stance: sentences[f"p_{stance}"].tolist() for stance in STANCES}
         for lab in self.labels:
             stance, cid = lab.split(":")
-            p = sentences[f"p_{stance}"].map(lambda d, c=cid: d.get(c, 0.0)).to_numpy(dtype=float)
+            p = np.fromiter((d.get(cid, 0.0) for d in probs[stance]), dtype=float, count=len(f_of))
             idx = np.flatnonzero(p >= self.cut[lab])
-            example: dict[str, tuple] = {}
-            for i in idx:
-                for w in docs[i]:
-                    if w not in example or keys[i][:2] < example[w][:2]:
-                        example[w] = keys[i]
-            high[lab] = (np.bincount(f_of[idx], minlength=n_files), *word_counts(f_of[idx], [docs[i] for i in idx], n_files),
-                         example)
+            h_words, h_df = sw.counts(f_of, n_files, keep, idx)
+            high[lab] = (np.bincount(f_of[idx], minlength=n_files), h_words, h_df, self._first_examples(sw, idx, rank, keys))
         return {"files": files, "n": np.bincount(f_of, minlength=n_files), "term_n": term_n, "term_labels": term_labels,
                 "words": words, "df_all": df_all, "high": high}
+
+    def _candidate_word(self, w: str) -> bool:
+        return bool(_WORD.match(w)) and w not in self.known
+
+    def _first_examples(self, sw, idx: np.ndarray, rank: np.ndarray, keys: list[tuple]) -> dict[str, tuple]:
+        """Each candidate word of the sentences ``idx`` → the key of its first sentence among them."""
+        B = sw.matrix[idx].tocoo()
+        order = np.lexsort((rank[idx[B.row]], B.col))
+        first = order[np.r_[True, B.col[order][1:] != B.col[order][:-1]]] if len(order) else order
+        return {sw.words[B.col[k]]: keys[idx[B.row[k]]] for k in first if self._candidate_word(sw.words[B.col[k]])}
 
     def merge(self, part: dict, accepted: set[str] | None = None) -> None:
         """Add a :meth:`part`'s counts for the ``accepted`` report files (all when None). A word's
@@ -166,7 +146,7 @@ class LexiconTally:
     def diagnostics(self, labelled: list[dict] | None = None) -> pd.DataFrame:
         """One row per cue; ``labelled``: rows with ``text``, ``problem``, ``practice`` (simplified text)."""
         labelled = labelled or []
-        lab_rows, lab_terms = self.matcher.pairs([r["text"] for r in labelled])
+        lab_rows, lab_terms = self.matcher.scan([r["text"] for r in labelled]).pairs()
         lab_hits: dict[int, list[int]] = {}
         for i, k in zip(lab_rows.tolist(), lab_terms.tolist()):
             lab_hits.setdefault(k, []).append(i)

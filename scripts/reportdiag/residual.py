@@ -59,13 +59,18 @@ def residual_sentences(sentences: pd.DataFrame, codebook: Codebook) -> pd.DataFr
     return sentences[problem_stance(sentences, codebook) & none].reset_index(drop=True)
 
 
-def content_words(tokens: pd.Series, codebook: Codebook) -> list[str]:
-    """The words themes are made of (Han words of two or more characters, stance markers and
-    list-item openings removed), space-separated per sentence."""
+def content_word(codebook: Codebook):
+    """Whether a word is one themes are made of: a Han word of two or more characters, not a stance
+    marker or a list-item opening."""
     st = codebook.stance
     markers = {t for k in ("problem", "practice", "negation", "requirement", "planned") for t in st[k]}
-    return [" ".join(w for w in str(t).split() if _WORD.match(w) and w not in markers and not _ORDINAL.match(w))
-            for t in tokens.tolist()]
+    return lambda w: bool(_WORD.match(w)) and w not in markers and not _ORDINAL.match(w)
+
+
+def content_words(tokens: pd.Series, codebook: Codebook) -> list[str]:
+    """The content words (:func:`content_word`) of each sentence, space-separated."""
+    keep = content_word(codebook)
+    return [" ".join(w for w in str(t).split() if keep(w)) for t in tokens.tolist()]
 
 
 def _fit(residual: pd.DataFrame, codebook: Codebook, corpus_df: tuple[dict[str, int], int] | None, n_themes: int,
@@ -153,13 +158,14 @@ def html_section(table: pd.DataFrame, n_residual: int | None = None) -> str:
 RESIDUAL_FIELDS = ["report_id", "file", "sentence_no", "tokens", "source"]
 
 
-def residual_part(sentences: pd.DataFrame, codebook: Codebook) -> dict:
+def residual_part(sentences: pd.DataFrame, codebook: Codebook, words=None) -> dict:
     """One batch's share: its residual sentences, and per report file the sentence count and the
-    content-word document frequencies (for the corpus-wide inverse document frequency)."""
-    from .tally import file_index, word_counts
+    content-word document frequencies (for the corpus-wide inverse document frequency). ``words``:
+    the batch's :class:`reportdiag.tally.SentenceWords` when already built."""
+    from .tally import SentenceWords, file_index
 
     files, f_of = file_index(sentences["file"])
-    words, df = word_counts(f_of, [set(d.split()) for d in content_words(sentences["tokens"], codebook)], len(files))
+    words, df = (words or SentenceWords(sentences["tokens"])).counts(f_of, len(files), content_word(codebook))
     return {"files": files, "n": np.bincount(f_of, minlength=len(files)), "words": words, "df": df,
             "rows": residual_sentences(sentences, codebook)[RESIDUAL_FIELDS]}
 

@@ -27,23 +27,32 @@ EMPTY_SCORED = ["id", "report_id", "file", "sentence_no", "text", "source", "tok
 
 def iter_scored_batches(sentence_files: list[str], score_files: list[str],
                         accepted_files: set[str] | None = None) -> Iterator[pd.DataFrame]:
-    """Per batch: segmented sentences (text, tokens, heading context) joined by id with their scores,
-    in (file, sentence_no) order, with the report's previous sentence as ``prev``. The two lists
-    name the same batches in the same order. ``accepted_files`` keeps only reports that were
-    diagnosed (duplicates and rejected files drop out)."""
+    """Per batch, :func:`scored_frame` of its sentence file and score file (empty batches are
+    skipped). The two lists name the same batches in the same order."""
     if len(sentence_files) != len(score_files):
         raise ValueError(f"{len(sentence_files)} sentence files but {len(score_files)} score files")
     for sent_file, score_file in zip(sentence_files, score_files):
-        sent = pd.DataFrame(list(read_jsonl(sent_file)))
-        scores = pd.DataFrame([{k: r[k] for k in SCORE_KEYS} for r in read_jsonl(score_file)])
-        if sent.empty or scores.empty:
-            continue
-        df = sent.merge(scores, on="id", how="inner", validate="one_to_one")
-        if accepted_files is not None:
-            df = df[df["file"].isin(accepted_files)]
-        df = df.sort_values(["file", "sentence_no"], kind="stable").reset_index(drop=True)
-        df["prev"] = df.groupby("report_id")["text"].shift(1).fillna("")
-        yield df
+        df = scored_frame(list(read_jsonl(sent_file)), list(read_jsonl(score_file)), accepted_files)
+        if df is not None:
+            yield df
+
+
+def scored_frame(sentences: list[dict], scores: list[dict],
+                 accepted_files: set[str] | None = None) -> pd.DataFrame | None:
+    """Segmented sentences (text, tokens, heading context) joined by id with their scores, in
+    (file, sentence_no) order, with the report's previous sentence as ``prev``; None when either
+    side is empty. ``accepted_files`` keeps only reports that were diagnosed (duplicates and
+    rejected files drop out)."""
+    sent = pd.DataFrame(sentences)
+    scores = pd.DataFrame([{k: r[k] for k in SCORE_KEYS} for r in scores])
+    if sent.empty or scores.empty:
+        return None
+    df = sent.merge(scores, on="id", how="inner", validate="one_to_one")
+    if accepted_files is not None:
+        df = df[df["file"].isin(accepted_files)]
+    df = df.sort_values(["file", "sentence_no"], kind="stable").reset_index(drop=True)
+    df["prev"] = df.groupby("report_id")["text"].shift(1).fillna("")
+    return df
 
 
 def load_scored_sentences(sentence_files: list[str], score_files: list[str],

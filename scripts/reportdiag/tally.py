@@ -28,19 +28,33 @@ def file_index(files) -> tuple[np.ndarray, np.ndarray]:
     return names, idx.astype(np.int64)
 
 
-def word_counts(file_of: np.ndarray, docs, n_files: int) -> tuple[np.ndarray, sp.csr_matrix]:
-    """Words of ``docs`` (iterables of distinct words) and a report × word matrix: in how many of
-    each report's documents a word occurs."""
-    vocab: dict[str, int] = {}
-    rows, cols = [], []
-    for f, d in zip(file_of, docs):
-        for w in d:
-            cols.append(vocab.setdefault(w, len(vocab)))
-            rows.append(f)
-    M = sp.csr_matrix((np.ones(len(cols), np.int64), (np.array(rows, np.int64), np.array(cols, np.int64))),
-                      shape=(n_files, len(vocab)))
-    M.sum_duplicates()
-    return np.array(list(vocab), dtype=object), M
+class SentenceWords:
+    """The distinct words of each sentence of a batch as a binary sentence × word matrix, built with
+    one split per sentence and one hash factorisation for the batch (not a set per sentence)."""
+
+    def __init__(self, tokens):
+        import pandas as pd
+
+        lists = [str(t).split() for t in (tokens.tolist() if hasattr(tokens, "tolist") else tokens)]
+        rows = np.repeat(np.arange(len(lists)), [len(x) for x in lists])
+        codes, self.words = pd.factorize(np.array([w for x in lists for w in x], dtype=object))
+        M = sp.csr_matrix((np.ones(len(codes), np.int64), (rows, codes)), shape=(len(lists), len(self.words)))
+        M.sum_duplicates()
+        M.data[:] = 1
+        self.matrix = M
+        self._columns: dict = {}
+
+    def counts(self, file_of: np.ndarray, n_files: int, keep, rows: np.ndarray | None = None):
+        """Words passing ``keep`` (tested once per distinct word) and a report × word matrix: in how
+        many of each report's sentences (those in ``rows``, all when None) a word occurs."""
+        if keep not in self._columns:
+            self._columns[keep] = np.flatnonzero([keep(w) for w in self.words])
+        cols = self._columns[keep]
+        B = self.matrix[:, cols] if rows is None else self.matrix[rows][:, cols]
+        f = file_of if rows is None else file_of[rows]
+        M = (sp.csr_matrix((np.ones(len(f), np.int64), (f, np.arange(len(f)))), shape=(n_files, len(f))) @ B).tocsc()
+        used = np.flatnonzero(np.diff(M.indptr))
+        return np.asarray(self.words[cols[used]], dtype=object), M[:, used].tocsr()
 
 
 def row_mask(files: np.ndarray, accepted: set[str] | None) -> np.ndarray:
@@ -77,23 +91,21 @@ def paragraph_contexts(doc_files: list[str], wanted: set[tuple[str, int, int]]) 
     return out
 
 
-def tally_batch(doc_file: str, sentence_file: str, score_file: str, codebook, thresholds: dict[str, float],
-                high: float) -> dict[str, object]:
-    """The four partial results of one batch (see the module docstring); None where the batch has no
-    sentences."""
+def tally_batch(batch, doc_file: str, codebook, thresholds: dict[str, float], high: float) -> dict[str, object]:
+    """The four partial results of one batch (see the module docstring) from its scored sentences
+    (:func:`reportdiag.tables.scored_frame`); None where the batch has no sentences."""
     from .diagnose import evidence_table, report_counts
     from .lexicon import LexiconTally
     from .residual import residual_part
-    from .tables import iter_scored_batches
 
     out: dict[str, object] = {"diagnose": None, "lexicon": None, "residual": None, "contexts": {}}
-    batch = next(iter_scored_batches([sentence_file], [score_file]), None)
     if batch is not None:
         evidence = evidence_table(batch, codebook)
         out["diagnose"] = {"counts": report_counts(batch, codebook), "evidence": evidence}
         out["contexts"] = paragraph_contexts([doc_file], set(zip(evidence["file"], evidence["start"], evidence["end"])))
-        out["lexicon"] = LexiconTally(codebook, thresholds, high).part(batch)
-        out["residual"] = residual_part(batch, codebook)
+        words = SentenceWords(batch["tokens"])
+        out["lexicon"] = LexiconTally(codebook, thresholds, high).part(batch, words)
+        out["residual"] = residual_part(batch, codebook, words)
     return out
 
 
