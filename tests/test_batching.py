@@ -49,6 +49,6 @@ def test_adding_a_report_reruns_only_its_batch(tmp_path, model_dir):
     new = spare[0]
     shutil.copy(new, corpus / new.name)
     jobs = _planned_jobs(corpus, results, model_dir)
-    assert jobs["ingest"] == jobs["segment"] == jobs["classify"] == jobs["tally"] == 1, jobs
+    assert jobs["ingest"] == jobs["segment"] == jobs["classify"] == 1, jobs
     pipeline(corpus, results, model_dir, "batches=8")
     assert (results / "work" / "ingest" / f"{batch_of(new.name, 8)}.docs.jsonl").exists()

@@ -70,7 +70,7 @@ def corpus(tmp_path_factory):
 
 
 def test_slurm_run_equals_local_run(cluster, corpus, model_dir, tmp_path):
-    config = ("batches=2",)  # two batches keep the SLURM jobs few (ingest, segment, classify, tally twice each)
+    config = ("batches=2",)  # two batches keep the SLURM jobs few (ingest, segment, classify twice each)
     local = tmp_path / "local"
     pipeline(corpus, local, model_dir, *config)
 

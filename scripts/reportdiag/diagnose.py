@@ -76,7 +76,8 @@ def _dominant(row, ids) -> str:
 
 def evidence_table(sentences: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     rows = []
-    for r in sentences.itertuples(index=False):
+    labelled = sentences["problem"].map(len).to_numpy() + sentences["practice"].map(len).to_numpy() > 0
+    for r in sentences[labelled].itertuples(index=False):
         for stance in STANCES:
             for c in getattr(r, stance):
                 rows.append({
