@@ -63,14 +63,17 @@ def report_table(docs: pd.DataFrame, counts: pd.DataFrame, codebook: Codebook) -
         cols[f"problem_{c}_mean_p"] = (col(f"problem_{c}_psum") / (n_p.replace(0, np.nan) * 10000)).fillna(0.0).round(4)
         cols[f"practice_{c}_n"] = col(f"practice_{c}_n").astype(int)
     table = pd.concat([base.reset_index(drop=True), pd.DataFrame(cols).reset_index(drop=True)], axis=1)
-    table["dominant_problem"] = [_dominant(row, ids) for _, row in table.iterrows()]
+    n = table[[f"problem_{c}_n" for c in ids]].to_numpy().tolist()
+    mean_p = table[[f"problem_{c}_mean_p" for c in ids]].to_numpy().tolist()
+    table["dominant_problem"] = [_dominant(a, b, ids) for a, b in zip(n, mean_p)]
     # recommended_mechanisms is added by tables.build_tables from recommend.py (config thresholds)
     return table.sort_values("file", kind="stable").reset_index(drop=True)
 
 
-def _dominant(row, ids) -> str:
-    counts = [(row[f"problem_{c}_n"], row[f"problem_{c}_mean_p"], -k, c) for k, c in enumerate(ids)]
-    best = max(counts)
+def _dominant(n: list, mean_p: list, ids) -> str:
+    """The category with most problem sentences; ties go to the higher mean probability, then to
+    the earlier category."""
+    best = max(zip(n, mean_p, range(0, -len(ids), -1), ids))
     return best[3] if best[0] > 0 else ""
 
 

@@ -207,7 +207,9 @@ def render(tables: dict[str, pd.DataFrame], manifest: dict, changes: pd.DataFram
         parts.append(residual_section(tables["residual_themes"]))
     parts.append(_provenance(manifest, changes))
     parts.append("<h2>逐份报告</h2>")
-    by_report = {rid: g for rid, g in tables["recommendations"].groupby("report_id", sort=False)}
+    by_report: dict[str, list] = {}  # one pass over the recommendations, not one filter per report
+    for x in tables["recommendations"].itertuples(index=False):
+        by_report.setdefault(x.report_id, []).append(x)
     parts += [_report_section(r, by_report.get(r.report_id), codebook, n_evidence)
               for r in reports.itertuples(index=False)]
     parts.append("</body></html>\n")
@@ -272,7 +274,7 @@ def _provenance(manifest: dict, changes: pd.DataFrame) -> str:
         "</ul><p>每个输入文件的哈希、配置和软件版本见 manifest.json。</p>"])
 
 
-def _report_section(r, recs: pd.DataFrame | None, codebook: Codebook, n_evidence: int) -> str:
+def _report_section(r, recs: list | None, codebook: Codebook, n_evidence: int) -> str:
     """One report: its counts per category and, per recommended mechanism, the measures and the
     strongest evidence."""
     rows = "".join(
@@ -287,7 +289,7 @@ def _report_section(r, recs: pd.DataFrame | None, codebook: Codebook, n_evidence
              f"<tbody>{rows}</tbody></table>"]
     if recs is None:
         parts.append("<p>没有需要配套机制的问题（无问题证据，或已有相应做法）。</p>")
-    for x in ([] if recs is None else recs.itertuples(index=False)):
+    for x in recs or []:
         measures = "".join(f"<li>{_e(m)}</li>" for m in x.measures.split(MEASURE_SEP))
         quotes = [getattr(x, f"evidence_{k}") for k in range(1, n_evidence + 1)]
         quotes = "".join(f"<blockquote><mark>{_e(q)}</mark></blockquote>" for q in quotes if isinstance(q, str) and q)

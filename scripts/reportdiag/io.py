@@ -57,33 +57,9 @@ def sha256_text(text: str) -> str:
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path | str, widths: dict[str, float] | None = None) -> None:
-    """An .xlsx workbook, one sheet per frame, byte-identical for the same frames: openpyxl stamps the
-    save time into docProps/core.xml and every zip entry, so both are fixed here."""
-    import io
-    import re
-    import zipfile
+    """An .xlsx workbook, one sheet per frame (:mod:`reportdiag.xlsxwrite`), byte-identical for the
+    same frames; ``widths`` sets the width of the columns it names."""
+    from .xlsxwrite import write_xlsx_sheets
 
-    import pandas as pd
-
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        for name, df in sheets.items():
-            df.to_excel(xw, sheet_name=name, index=False)
-            ws = xw.sheets[name]
-            for row in ws.iter_rows(min_row=2):
-                for cell in row:
-                    if cell.data_type == "f":  # text from a report is never a formula
-                        cell.data_type = "s"
-            for k, col in enumerate(df.columns):
-                if widths and col in widths:
-                    ws.column_dimensions[ws.cell(row=1, column=k + 1).column_letter].width = widths[col]
-            ws.freeze_panes = "A2"
-    fixed = "2000-01-01T00:00:00Z"
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + fixed.encode(), data)
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0)), data,
-                         compress_type=zipfile.ZIP_DEFLATED)
+    write_xlsx_sheets(path, [(name, [str(c) for c in df.columns], df.astype(object).where(df.notna(), None).values.tolist(),
+                              [(widths or {}).get(c) for c in df.columns]) for name, df in sheets.items()])

@@ -29,7 +29,9 @@ def strongest_evidence(evidence: pd.DataFrame, n: int) -> pd.DataFrame:
 
 def recommendations(reports: pd.DataFrame, evidence: pd.DataFrame, codebook: Codebook, cfg: dict) -> pd.DataFrame:
     n_ev = cfg["evidence_per_category"]
-    top = {key: g for key, g in strongest_evidence(evidence, n_ev).groupby(["report_id", "category"], sort=False)}
+    top: dict[tuple, list[tuple]] = {}  # (report, category) → its strongest (text, sentence_no, probability)
+    for e in strongest_evidence(evidence, n_ev).itertuples(index=False):
+        top.setdefault((e.report_id, e.category), []).append((e.text, int(e.sentence_no), float(e.probability)))
     rows = []
     for r in reports.itertuples(index=False):
         for c in codebook.ids:
@@ -41,12 +43,10 @@ def recommendations(reports: pd.DataFrame, evidence: pd.DataFrame, codebook: Cod
             row = {"report_id": r.report_id, "file": r.file, "unit": r.unit, "category": c, "name": cat["name"],
                    "problem_n": int(n_p), "practice_n": int(n_q), "mechanism": mech["name"],
                    "summary": mech["summary"].strip(), "measures": MEASURE_SEP.join(mech["measures"])}
-            best = top.get((r.report_id, c))
+            best = top.get((r.report_id, c), [])
             for k in range(1, n_ev + 1):
-                e = best.iloc[k - 1] if best is not None and k <= len(best) else None
-                row[f"evidence_{k}"] = e["text"] if e is not None else ""
-                row[f"evidence_{k}_sentence_no"] = int(e["sentence_no"]) if e is not None else None
-                row[f"evidence_{k}_probability"] = float(e["probability"]) if e is not None else None
+                text, no, p = best[k - 1] if k <= len(best) else ("", None, None)
+                row[f"evidence_{k}"], row[f"evidence_{k}_sentence_no"], row[f"evidence_{k}_probability"] = text, no, p
             rows.append(row)
     out = pd.DataFrame(rows, columns=recommendation_columns(n_ev))
     for k in range(1, n_ev + 1):

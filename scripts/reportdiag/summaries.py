@@ -44,21 +44,28 @@ def _group_key(values: pd.Series) -> pd.Series:
 def group_summary(reports: pd.DataFrame, codebook: Codebook, by: str, resamples: int, seed: int) -> pd.DataFrame:
     """One row per (group, category). Every group's intervals use the same seed, so a group's
     numbers do not depend on which other groups exist."""
-    keys = _group_key(reports[by]) if len(reports) else pd.Series(dtype=str)
+    keys = _group_key(reports[by]).to_numpy(dtype=object) if len(reports) else np.array([], dtype=object)
+    members: dict[str, list[int]] = {}  # each group's rows in table order
+    for i, key in enumerate(keys):
+        members.setdefault(key, []).append(i)
+    cols = {f"{kind}_{c}_{what}": reports[f"{kind}_{c}_{what}"].to_numpy()
+            for c in codebook.ids for kind, what in (("problem", "n"), ("problem", "per10k"), ("practice", "n"))}
+    names = {c: codebook.category(c)["name"] for c in codebook.ids}
     rows = []
-    for key in sorted(keys.unique()):
-        g = reports[keys == key]
-        n = len(g)
+    for key in sorted(members):
+        idx = np.array(members[key], dtype=np.int64)
+        n = len(idx)
         for c in codebook.ids:
-            flags = (g[f"problem_{c}_n"] > 0).to_numpy()
+            counts = cols[f"problem_{c}_n"][idx]
+            flags = counts > 0
             lo, hi = share_ci(flags, resamples, seed)
-            practice = int((g[f"practice_{c}_n"] > 0).sum())
+            practice = int((cols[f"practice_{c}_n"][idx] > 0).sum())
             rows.append({
-                by: key, "category": c, "name": codebook.category(c)["name"], "reports": n,
+                by: key, "category": c, "name": names[c], "reports": n,
                 "reports_affected": int(flags.sum()), "share_affected": round(float(flags.mean()), 4),
                 "ci_low": round(lo, 4), "ci_high": round(hi, 4),
-                "problem_sentences": int(g[f"problem_{c}_n"].sum()),
-                "mean_per10k": round(float(g[f"problem_{c}_per10k"].mean()), 3),
+                "problem_sentences": int(counts.sum()),
+                "mean_per10k": round(float(cols[f"problem_{c}_per10k"][idx].mean()), 3),
                 "reports_with_practice": practice, "practice_coverage": round(practice / n, 4),
             })
     return pd.DataFrame(rows, columns=[by, *SUMMARY_COLUMNS])

@@ -6,20 +6,13 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from datetime import datetime
 from pathlib import Path
-from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 import pandas as pd
 import yaml
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
 
 from .codebook import Codebook
+from .xlsxwrite import write_xlsx_sheets
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +20,6 @@ COLUMNS_FILE = Path(__file__).resolve().parents[2] / "resources" / "columns.yaml
 HELP_SHEET = "列说明"
 MAX_ROWS = 1_048_575          # Excel's sheet limit minus the header row
 MAX_WIDTH = 60
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's earliest date, instead of the save time
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 
 
 class Labels:
@@ -76,73 +66,30 @@ def _display_width(value) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
 
-def _cell(ws, value, **style):
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
-        value = None
-    elif isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    elif hasattr(value, "item"):  # numpy scalar
-        value = value.item()
-    c = WriteOnlyCell(ws, value)
-    if isinstance(value, str) and value.startswith("="):
-        c.data_type = "s"  # text from a report is never a formula
-    for k, v in style.items():
-        setattr(c, k, v)
-    return c
-
-
-def _add_sheet(wb: Workbook, title: str, header: list[str], rows: list[list], widths_from: list[list]):
-    ws = wb.create_sheet(title)
-    ws.freeze_panes = "A2"
-    for j, h in enumerate(header):
-        width = max([_display_width(h)] + [_display_width(r[j]) for r in widths_from])
-        ws.column_dimensions[get_column_letter(j + 1)].width = min(MAX_WIDTH, width + 2)
-    ws.append([_cell(ws, h, font=_HEADER_FONT, fill=_HEADER_FILL, alignment=Alignment(vertical="top"))
-               for h in header])
-    for r in rows:
-        ws.append([_cell(ws, v) for v in r])
-    return ws
-
-
-class _FixedTimeZip(ZipFile):
-    def writestr(self, zinfo_or_arcname, data, *args, **kwargs):
-        if isinstance(zinfo_or_arcname, str):
-            zinfo_or_arcname = ZipInfo(zinfo_or_arcname, date_time=_ZIP_TIME)
-            zinfo_or_arcname.compress_type = ZIP_DEFLATED
-        return super().writestr(zinfo_or_arcname, data, *args, **kwargs)
-
-    def write(self, filename, arcname=None, *args, **kwargs):
-        # write-only sheets arrive as temporary files, whose mtime would end up in the archive
-        self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())
-
-
 def write_workbook(tables: dict[str, pd.DataFrame], labels: Labels, path: Path | str) -> list[str]:
     """Write ``tables`` (in order) and the column explanations; returns the sheet names."""
     missing = labels.undescribed(tables)
     if missing:
         log.warning("columns.yaml does not describe %s: shown under their ids", ", ".join(missing))
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "reportdiag"
-    # openpyxl stamps the current time; a fixed one keeps the file identical across runs
-    wb.properties.created = wb.properties.modified = datetime(*_ZIP_TIME)
-    help_rows = []
-    names = []
+    sheets, help_rows = [], []
     for name, df in tables.items():
         title = labels.table_title(name)
         header = [labels.title(c) for c in df.columns]
         values = df.astype(object).where(df.notna(), None).values.tolist()
         chunks = [values[i:i + MAX_ROWS] for i in range(0, len(values), MAX_ROWS)] or [[]]
         for n, chunk in enumerate(chunks):
-            sheet = title if n == 0 else f"{title}({n + 1})"
-            _add_sheet(wb, sheet, header, chunk, chunk[:500])
-            names.append(sheet)
+            sheets.append((title if n == 0 else f"{title}({n + 1})", header, chunk, _widths(header, chunk[:500])))
         help_rows.append([title, "", "（整张表）", labels.tables.get(name, {}).get("help", "")])
         for c in df.columns:
             t, h = labels.column(c) or (c, "")
             help_rows.append([title, c, t, h])
-    _add_sheet(wb, HELP_SHEET, ["表", "列名（英文）", "列名（中文）", "说明"], help_rows, help_rows)
-    names.append(HELP_SHEET)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with _FixedTimeZip(path, "w", ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).write_data()
-    return names
+    help_header = ["表", "列名（英文）", "列名（中文）", "说明"]
+    sheets.append((HELP_SHEET, help_header, help_rows, _widths(help_header, help_rows)))
+    write_xlsx_sheets(path, sheets)
+    return [title for title, *_ in sheets]
+
+
+def _widths(header: list[str], rows: list[list]) -> list[float]:
+    """Each column as wide as its widest value among ``rows`` (CJK characters count double)."""
+    return [min(MAX_WIDTH, max([_display_width(h)] + [_display_width(r[j]) for r in rows]) + 2)
+            for j, h in enumerate(header)]
