@@ -279,3 +279,34 @@ def test_snakemake_report_zip_has_outputs_and_captions(small_run, model_dir):
         assert any(n.endswith("/" + f) for n in names), f
     assert "is a hash of all of this" in page          # report/manifest.rst
     assert "strongest evidence" in page                # report/html.rst
+
+
+def test_xlsx_writer_round_trips_values_through_openpyxl(tmp_path):
+    from reportdiag.xlsxwrite import column_letter, write_xlsx_sheets
+
+    assert [column_letter(j) for j in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+    rows = [["=SUM(A1:A3)", 3, 0.25, True, None],
+            [" 前后有空格 ", np.int64(7), float("nan"), np.float64(1e-05), pd.NA],
+            ["a<b & c>d\x01", -2, float("inf"), False, "换行\n之后"]]
+    path = tmp_path / "t.xlsx"
+    write_xlsx_sheets(path, [("表一", ["文本", "整数", "小数", "真假", "空"], rows, [12, None, 8, 8, 30]),
+                             ("空表", ["x"], [], [None])])
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["表一", "空表"]
+    ws = wb["表一"]
+    assert ws.freeze_panes == "A2" and ws["A1"].font.b and ws.column_dimensions["A"].width == 12
+    got = [list(r) for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert got == [["=SUM(A1:A3)", 3, 0.25, True, None],
+                   [" 前后有空格 ", 7, None, 1e-05, None],
+                   ["a<b & c>d", -2, "inf", False, "换行\n之后"]]
+    assert ws["A2"].data_type == "s"  # text that looks like a formula stays text
+    assert wb["空表"].max_row == 1
+    first = path.read_bytes()
+    write_xlsx_sheets(path, [("表一", ["文本", "整数", "小数", "真假", "空"], rows, [12, None, 8, 8, 30]),
+                             ("空表", ["x"], [], [None])])
+    assert path.read_bytes() == first
+    with zipfile.ZipFile(path) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    for bad in ("a/b", "x" * 32, ""):
+        with pytest.raises(ValueError, match="sheet name"):
+            write_xlsx_sheets(tmp_path / "bad.xlsx", [(bad, ["x"], [], [None])])

@@ -98,14 +98,13 @@ class Scorer:
         X = self.model.transform(rows)
         P = self.model.predict_proba(rows, X)
         L = self.model.predict(P)
-        labels = self.model.labels
+        labels = [(lab, *lab.split(":")) for lab in self.model.labels]
         out = []
-        for i, r in enumerate(rows):
+        for i, (r, p_row, l_row) in enumerate(zip(rows, P.tolist(), L.tolist())):
             rec = {"id": r["id"], "problem": [], "practice": [], "p_problem": {}, "p_practice": {}, "cues": {}}
-            for j, lab in enumerate(labels):
-                stance, cid = lab.split(":")
-                rec[f"p_{stance}"][cid] = round(float(P[i, j]), 4)
-                if L[i, j]:
+            for j, (lab, stance, cid) in enumerate(labels):
+                rec["p_" + stance][cid] = round(p_row[j], 4)
+                if l_row[j]:
                     rec[stance].append(cid)
                     rec["cues"][lab] = self._explain(X, i, j, r["text"], lab)
             out.append(rec)
@@ -116,7 +115,8 @@ def cue_hits(text: str, pattern: re.Pattern) -> list[str]:
     return sorted(set(pattern.findall(text)), key=text.find)
 
 
-SENTENCE_FIELDS = ("report_id", "file", "sentence_no", "paragraph_no", "start", "end", "heading", "source")
+# where each scored sentence is (its text and heading are in the batch's sentence file)
+SENTENCE_FIELDS = ("report_id", "file", "sentence_no", "paragraph_no", "start", "end")
 
 
 def score_file(sentences_path, out_path, model_dir, codebook: Codebook) -> tuple[list, list, dict]:

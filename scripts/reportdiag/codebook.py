@@ -51,7 +51,7 @@ class Codebook:
 
 
 def _schema() -> dict:
-    return yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    return yaml.load(SCHEMA.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
 
 def _extension_schema() -> dict:
@@ -95,7 +95,7 @@ def _read(path: Path) -> tuple[dict, bytes]:
         raise CodebookError(f"{path}: codebook file not found")
     raw = path.read_bytes()
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=yaml.CSafeLoader)  # libyaml: every batch job reads the codebook
     except yaml.YAMLError as e:
         raise CodebookError(f"{path}: not valid YAML: {e}") from e
     if not isinstance(data, dict):

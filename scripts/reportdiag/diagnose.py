@@ -34,11 +34,13 @@ def report_counts(sentences: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     the summed probability of the problem sentences in units of 1e-4 (the precision the classify
     step writes), an exact integer, so the mean does not depend on how sentences were grouped."""
     by = sentences["report_id"]
+    n = len(sentences)
+    problem, practice, p_problem = (sentences[k].tolist() for k in ("problem", "practice", "p_problem"))
     cols = {"n_sentences": by.value_counts()}
     for c in codebook.ids:
-        has_p = sentences["problem"].map(lambda labs, c=c: c in labs)
-        has_q = sentences["practice"].map(lambda labs, c=c: c in labs)
-        p_c = sentences["p_problem"].map(lambda d, c=c: d.get(c, 0.0))
+        has_p = pd.Series(np.fromiter((c in labs for labs in problem), bool, n), index=sentences.index)
+        has_q = pd.Series(np.fromiter((c in labs for labs in practice), bool, n), index=sentences.index)
+        p_c = pd.Series(np.fromiter((d.get(c, 0.0) for d in p_problem), float, n), index=sentences.index)
         cols[f"problem_{c}_n"] = has_p.groupby(by).sum()
         cols[f"problem_{c}_psum"] = (p_c * 10000).round().astype(np.int64).where(has_p, 0).groupby(by).sum()
         cols[f"practice_{c}_n"] = has_q.groupby(by).sum()

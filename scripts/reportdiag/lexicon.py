@@ -53,7 +53,8 @@ def _has(labels_by_stance: dict, target: str) -> bool:
 
 
 def _label_matrix(problem, practice, labels: list[str]) -> np.ndarray:
-    return np.array([[cid in (p if stance == "problem" else q) for stance, cid in (lab.split(":") for lab in labels)]
+    parsed = [(stance == "problem", cid) for stance, cid in (lab.split(":") for lab in labels)]
+    return np.array([[cid in (p if is_problem else q) for is_problem, cid in parsed]
                      for p, q in zip(problem, practice)], dtype=bool).reshape(-1, len(labels))
 
 
