@@ -287,7 +287,8 @@ def test_xlsx_writer_round_trips_values_through_openpyxl(tmp_path):
     assert [column_letter(j) for j in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
     rows = [["=SUM(A1:A3)", 3, 0.25, True, None],
             [" 前后有空格 ", np.int64(7), float("nan"), np.float64(1e-05), pd.NA],
-            ["a<b & c>d\x01", -2, float("inf"), False, "换行\n之后"]]
+            ["a<b & c>d\x01", -2, float("inf"), False, "换行\n之后"],
+            ["长" * 40000, 0, 0.0, False, ""]]
     path = tmp_path / "t.xlsx"
     write_xlsx_sheets(path, [("表一", ["文本", "整数", "小数", "真假", "空"], rows, [12, None, 8, 8, 30]),
                              ("空表", ["x"], [], [None])])
@@ -298,7 +299,8 @@ def test_xlsx_writer_round_trips_values_through_openpyxl(tmp_path):
     got = [list(r) for r in ws.iter_rows(min_row=2, values_only=True)]
     assert got == [["=SUM(A1:A3)", 3, 0.25, True, None],
                    [" 前后有空格 ", 7, None, 1e-05, None],
-                   ["a<b & c>d", -2, "inf", False, "换行\n之后"]]
+                   ["a<b & c>d", -2, "inf", False, "换行\n之后"],
+                   ["长" * 32766 + "…", 0, 0, False, ""]]
     assert ws["A2"].data_type == "s"  # text that looks like a formula stays text
     assert wb["空表"].max_row == 1
     first = path.read_bytes()

@@ -16,6 +16,7 @@ import pandas as pd
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's earliest date, instead of the save time
 MAX_SHEET_ROWS = 1_048_576
+MAX_CELL_CHARS = 32_767
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0
 _BAD_TITLE = re.compile(r"[\\/*?:\[\]]")
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -68,7 +69,10 @@ def _cell(ref: str, value, style: str = "") -> str:
             value = str(value)  # ±inf has no number form in a sheet
         else:
             return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
-    text = _text(str(value))
+    text = str(value)
+    if len(text) > MAX_CELL_CHARS:  # Excel refuses longer cells; the CSV tables keep the whole text
+        text = text[:MAX_CELL_CHARS - 1] + "…"
+    text = _text(text)
     space = ' xml:space="preserve"' if text != text.strip() else ""
     # an inline string is text even when it starts with "=": report text is never a formula
     return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
