@@ -17,9 +17,9 @@ from .io import read_jsonl, sha256_file
 from .tokenize import dictionary_hash
 
 MANIFEST_VERSION = 1
-PACKAGES = ("reportdiag", "snakemake", "jieba", "rjieba", "opencc", "scikit-learn", "numpy", "scipy", "pandas",
-            "openpyxl", "matplotlib", "python-docx", "pypdfium2", "charset-normalizer", "beautifulsoup4", "lxml",
-            "pyyaml", "jsonschema", "joblib")
+PACKAGES = ("reportdiag", "snakemake", "jieba", "rjieba", "pyahocorasick", "opencc", "scikit-learn", "numpy",
+            "scipy", "pandas", "openpyxl", "matplotlib", "python-docx", "pypdfium2", "charset-normalizer",
+            "beautifulsoup4", "lxml", "pyyaml", "jsonschema", "joblib")
 # machine-local locations: their contents are recorded by hash instead, so the same inputs in
 # another folder give the same manifest
 LOCATION_KEYS = ("corpus", "results", "model_dir")
