@@ -23,12 +23,6 @@ class TermScanner:
         if self.terms:
             self._automaton.make_automaton()
 
-    def __getstate__(self):  # the automaton is rebuilt on load rather than pickled
-        return {"terms": self.terms}
-
-    def __setstate__(self, state):
-        self.__init__(state["terms"])
-
     def scan(self, texts: list[str]) -> "Matches":
         """Every occurrence of every term in ``texts``. Each distinct text is read once (headings
         and section paths repeat across sentences); texts are joined by NUL, which no term

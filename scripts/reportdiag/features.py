@@ -56,16 +56,13 @@ class CueFeatures:
         if not hasattr(self, "_lists"):
             cb = Codebook(self.codebook_data, None, "")
             st = cb.stance
-            self._lists = {
-                "cat_problem": [c["problem_cues"] for c in cb.categories],
-                "cat_practice": [c["practice_cues"] for c in cb.categories],
-                **{k: st[k] for k in ("problem", "practice", "negation", "requirement", "planned")},
-                "h_problem": st["headings"]["problem"],
-                "h_practice": st["headings"]["practice"],
-            }
-            nested = [*self._lists["cat_problem"], *self._lists["cat_practice"]]
-            flat = [v for k, v in self._lists.items() if not k.startswith("cat_")]
-            every = [t for terms in nested + flat for t in terms]
+            per_category = {"cat_problem": [c["problem_cues"] for c in cb.categories],
+                            "cat_practice": [c["practice_cues"] for c in cb.categories]}
+            stance = {**{k: st[k] for k in ("problem", "practice", "negation", "requirement", "planned")},
+                      "h_problem": st["headings"]["problem"], "h_practice": st["headings"]["practice"]}
+            self._lists = {**per_category, **stance}
+            every = [t for lists in per_category.values() for terms in lists for t in terms]
+            every += [t for terms in stance.values() for t in terms]
             self._scanner = TermScanner(every)
         return self._lists, self._scanner
 

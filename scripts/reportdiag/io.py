@@ -59,7 +59,7 @@ def sha256_text(text: str) -> str:
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path | str, widths: dict[str, float] | None = None) -> None:
     """An .xlsx workbook, one sheet per frame (:mod:`reportdiag.xlsxwrite`), byte-identical for the
     same frames; ``widths`` sets the width of the columns it names."""
-    from .xlsxwrite import write_xlsx_sheets
+    from .xlsxwrite import frame_rows, write_xlsx_sheets
 
-    write_xlsx_sheets(path, [(name, [str(c) for c in df.columns], df.astype(object).where(df.notna(), None).values.tolist(),
-                              [(widths or {}).get(c) for c in df.columns]) for name, df in sheets.items()])
+    write_xlsx_sheets(path, [(name, [str(c) for c in df.columns], frame_rows(df), [(widths or {}).get(c) for c in df.columns])
+                             for name, df in sheets.items()])

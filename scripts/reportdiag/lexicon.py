@@ -77,11 +77,11 @@ class LexiconTally:
         self.df_high: dict[str, dict[str, int]] = {lab: {} for lab in self.labels}
         self.example: dict[str, dict[str, tuple]] = {lab: {} for lab in self.labels}  # word → (file, no, source)
 
-    def part(self, sentences: pd.DataFrame, words=None) -> dict:
+    def part(self, sentences: pd.DataFrame, sentence_words=None) -> dict:
         """Per report file of ``sentences`` (scored: ``text``, ``tokens``, ``source``, ``file``,
         ``sentence_no``, labels, probabilities): sentence, cue and word counts, and per label the
-        high-confidence counts and each word's first example. ``words``: the batch's
-        :class:`reportdiag.tally.SentenceWords` when already built."""
+        high-confidence counts and each word's first example. ``sentence_words``: the
+        batch's :class:`reportdiag.tally.SentenceWords` when already built."""
         from .tally import SentenceWords, file_index
 
         files, f_of = file_index(sentences["file"])
@@ -93,7 +93,7 @@ class LexiconTally:
         term_labels = sp.csr_matrix((np.ones(len(hit_rows), np.int64),
                                      (f_of[rows[hit_rows]], terms[hit_rows] * n_labels + hit_labels)),
                                     shape=(n_files, n_terms * n_labels))
-        sw = words or SentenceWords(sentences["tokens"])
+        sw = sentence_words or SentenceWords(sentences["tokens"])
         keep = self._candidate_word
         words, df_all = sw.counts(f_of, n_files, keep)
         # a word's example is its first sentence in (file, sentence_no) order

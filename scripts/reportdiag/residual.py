@@ -158,14 +158,14 @@ def html_section(table: pd.DataFrame, n_residual: int | None = None) -> str:
 RESIDUAL_FIELDS = ["report_id", "file", "sentence_no", "tokens", "source"]
 
 
-def residual_part(sentences: pd.DataFrame, codebook: Codebook, words=None) -> dict:
+def residual_part(sentences: pd.DataFrame, codebook: Codebook, sentence_words=None) -> dict:
     """One batch's share: its residual sentences, and per report file the sentence count and the
-    content-word document frequencies (for the corpus-wide inverse document frequency). ``words``:
+    content-word document frequencies (for the corpus-wide inverse document frequency). ``sentence_words``:
     the batch's :class:`reportdiag.tally.SentenceWords` when already built."""
     from .tally import SentenceWords, file_index
 
     files, f_of = file_index(sentences["file"])
-    words, df = (words or SentenceWords(sentences["tokens"])).counts(f_of, len(files), content_word(codebook))
+    words, df = (sentence_words or SentenceWords(sentences["tokens"])).counts(f_of, len(files), content_word(codebook))
     return {"files": files, "n": np.bincount(f_of, minlength=len(files)), "words": words, "df": df,
             "rows": residual_sentences(sentences, codebook)[RESIDUAL_FIELDS]}
 

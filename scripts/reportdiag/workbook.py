@@ -12,7 +12,7 @@ import pandas as pd
 import yaml
 
 from .codebook import Codebook
-from .xlsxwrite import write_xlsx_sheets
+from .xlsxwrite import frame_rows, write_xlsx_sheets
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], labels: Labels, path: Path |
     for name, df in tables.items():
         title = labels.table_title(name)
         header = [labels.title(c) for c in df.columns]
-        values = df.astype(object).where(df.notna(), None).values.tolist()
+        values = frame_rows(df)
         chunks = [values[i:i + MAX_ROWS] for i in range(0, len(values), MAX_ROWS)] or [[]]
         for n, chunk in enumerate(chunks):
             sheets.append((title if n == 0 else f"{title}({n + 1})", header, chunk, _widths(header, chunk[:500])))

@@ -93,6 +93,11 @@ def _sheet_xml(header: list[str], rows: list[list], widths: list[float | None]) 
     return "".join(out)
 
 
+def frame_rows(df: pd.DataFrame) -> list[list]:
+    """A frame's rows as lists of plain values, missing values as None."""
+    return df.astype(object).where(df.notna(), None).values.tolist()
+
+
 def write_xlsx_sheets(path: Path | str, sheets: list[tuple[str, list[str], list[list], list[float]]],
                       creator: str = "reportdiag") -> None:
     """``sheets``: (title, header, rows, column widths or None for the default) in order. Titles follow Excel's rules (at
