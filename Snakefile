@@ -143,7 +143,7 @@ rule diagnose:
 rule residual:
     input:
         parts=all_batches(rules.classify.output.residual),
-        reports=rules.diagnose.output.report_diagnosis,
+        status=all_batches(rules.ingest.output.status),
         codebook=config["codebook"],
         codebook_extend=CODEBOOK_EXTEND,
     output:
@@ -165,7 +165,7 @@ rule residual:
 rule lexicon:
     input:
         parts=all_batches(rules.classify.output.lexicon),
-        reports=rules.diagnose.output.report_diagnosis,
+        status=all_batches(rules.ingest.output.status),
         model_meta=rules.train.output.meta,
         training=TRAINING,
         annotations=ANNOTATIONS,

@@ -271,7 +271,8 @@ def test_residual_themes_of_a_run_are_reproducible(user_run, tmp_path):
     cb = load_codebook(extend=user_run["ext"])
     parts = sorted(str(p) for p in (results / "work" / "tally").glob("*.residual.pkl"))
     cfg = {"themes": 6, "top_terms": 8, "examples": 3, "seed": 20240701}
-    residual.write_residual(parts, str(results / "tables" / "report_diagnosis.csv"), cb, cfg,
+    status = sorted(str(p) for p in (results / "work" / "ingest").glob("*.status.jsonl"))
+    residual.write_residual(parts, status, cb, cfg,
                             str(tmp_path / "t.csv"), str(tmp_path / "s.csv"))
     assert (tmp_path / "t.csv").read_bytes() == (results / "tables" / "residual_themes.csv").read_bytes()
     assert (tmp_path / "s.csv").read_bytes() == (results / "tables" / "residual_sentences.csv").read_bytes()

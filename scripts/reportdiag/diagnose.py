@@ -28,6 +28,15 @@ def split_statuses(status: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return ok[~dup_mask].reset_index(drop=True), rejected
 
 
+def accepted_files(status_files: list[str]) -> set[str]:
+    """The report files that are diagnosed (:func:`split_statuses` of the ingest statuses), so the
+    corpus-wide steps can leave out rejected files and duplicates without waiting for each other."""
+    from .io import read_jsonl
+
+    status = pd.DataFrame([r for f in status_files for r in read_jsonl(f)])
+    return set(split_statuses(status)[0]["file"]) if len(status) else set()
+
+
 def report_counts(sentences: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """Per report of ``sentences`` (one batch or more; report_id, problem/practice label lists,
     p_problem dicts): sentence count and, per category, problem and practice sentence counts and

@@ -218,15 +218,16 @@ def labelled_rows(paths: list[str]) -> list[dict]:
     return rows
 
 
-def write_lexicon(part_files: list[str], reports_csv: str, codebook: Codebook, thresholds: dict[str, float],
+def write_lexicon(part_files: list[str], status_files: list[str], codebook: Codebook, thresholds: dict[str, float],
                   labelled_files: list[str], cfg: dict, out_diagnostics: str,
                   out_candidates: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rule's work: merge the batches' lexicon parts (see :mod:`reportdiag.tally`) for the
-    diagnosed reports, then cue diagnostics (with the labelled files) and candidates."""
-    from .io import read_csv, write_csv
+    diagnosed reports (:func:`reportdiag.diagnose.accepted_files`), then cue diagnostics (with the labelled files) and candidates."""
+    from .diagnose import accepted_files
+    from .io import write_csv
     from .tally import read_parts
 
-    accepted = set(read_csv(reports_csv)["file"])
+    accepted = accepted_files(status_files)
     tally = LexiconTally(codebook, thresholds, high=cfg["high_confidence"])
     for part in read_parts(part_files):
         if part is not None:

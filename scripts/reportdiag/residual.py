@@ -170,14 +170,15 @@ def residual_part(sentences: pd.DataFrame, codebook: Codebook, sentence_words=No
             "rows": residual_sentences(sentences, codebook)[RESIDUAL_FIELDS]}
 
 
-def write_residual(part_files: list[str], reports_csv: str, codebook: Codebook, cfg: dict, out_themes: str,
+def write_residual(part_files: list[str], status_files: list[str], codebook: Codebook, cfg: dict, out_themes: str,
                    out_sentences: str) -> pd.DataFrame:
     """The rule's work: merge the batches' residual parts (see :mod:`reportdiag.tally`) for the
-    diagnosed reports → theme and sentence tables."""
-    from .io import read_csv, write_csv
+    diagnosed reports (:func:`reportdiag.diagnose.accepted_files`) → theme and sentence tables."""
+    from .diagnose import accepted_files
+    from .io import write_csv
     from .tally import add_counts, column_sums, read_parts, row_mask
 
-    accepted = set(read_csv(reports_csv)["file"])
+    accepted = accepted_files(status_files)
     rows, df, n = [], {}, 0
     for part in read_parts(part_files):
         if part is None:

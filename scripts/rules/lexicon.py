@@ -9,5 +9,5 @@ runlog.setup(snakemake.log[0])  # noqa: F821
 i, o, p = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
 with open(i.model_meta, encoding="utf-8") as fh:
     thresholds = json.load(fh)["thresholds"]
-write_lexicon(list(i.parts), i.reports, load_codebook(i.codebook, p.codebook_extend or None),
+write_lexicon(list(i.parts), list(i.status), load_codebook(i.codebook, p.codebook_extend or None),
               thresholds, [*i.training, *i.annotations], p.cfg, o.diagnostics, o.candidates)

@@ -5,5 +5,5 @@ from reportdiag.residual import write_residual
 
 runlog.setup(snakemake.log[0])  # noqa: F821
 i, o, p = snakemake.input, snakemake.output, snakemake.params  # noqa: F821
-write_residual(list(i.parts), i.reports, load_codebook(i.codebook, p.codebook_extend or None),
+write_residual(list(i.parts), list(i.status), load_codebook(i.codebook, p.codebook_extend or None),
                p.cfg, o.themes, o.sentences)
