@@ -42,14 +42,18 @@ def report_counts(sentences: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     p_problem dicts): sentence count and, per category, problem and practice sentence counts and
     the summed probability of the problem sentences in units of 1e-4 (the precision the classify
     step writes), an exact integer, so the mean does not depend on how sentences were grouped."""
+    from .tally import label_matrix, probability_matrix
+
     by = sentences["report_id"]
-    n = len(sentences)
-    problem, practice, p_problem = (sentences[k].tolist() for k in ("problem", "practice", "p_problem"))
+    problem = [f"problem:{c}" for c in codebook.ids]
+    practice = [f"practice:{c}" for c in codebook.ids]
+    L_p, L_q = label_matrix(sentences, problem), label_matrix(sentences, practice)
+    P = probability_matrix(sentences, problem)
     cols = {"n_sentences": by.value_counts()}
-    for c in codebook.ids:
-        has_p = pd.Series(np.fromiter((c in labs for labs in problem), bool, n), index=sentences.index)
-        has_q = pd.Series(np.fromiter((c in labs for labs in practice), bool, n), index=sentences.index)
-        p_c = pd.Series(np.fromiter((d.get(c, 0.0) for d in p_problem), float, n), index=sentences.index)
+    for k, c in enumerate(codebook.ids):
+        has_p = pd.Series(L_p[:, k], index=sentences.index)
+        has_q = pd.Series(L_q[:, k], index=sentences.index)
+        p_c = pd.Series(P[:, k], index=sentences.index)
         cols[f"problem_{c}_n"] = has_p.groupby(by).sum()
         cols[f"problem_{c}_psum"] = (p_c * 10000).round().astype(np.int64).where(has_p, 0).groupby(by).sum()
         cols[f"practice_{c}_n"] = has_q.groupby(by).sum()

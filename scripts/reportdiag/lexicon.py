@@ -52,12 +52,6 @@ def _has(labels_by_stance: dict, target: str) -> bool:
     return bool(labels_by_stance[stance]) if cid == "*" else cid in labels_by_stance[stance]
 
 
-def _label_matrix(problem, practice, labels: list[str]) -> np.ndarray:
-    parsed = [(stance == "problem", cid) for stance, cid in (lab.split(":") for lab in labels)]
-    return np.array([[cid in (p if is_problem else q) for is_problem, cid in parsed]
-                     for p, q in zip(problem, practice)], dtype=bool).reshape(-1, len(labels))
-
-
 class LexiconTally:
     """Cue diagnostics and candidate counts, merged batch by batch from per-report parts
     (:meth:`part`, :meth:`merge`), so the corpus is never in memory at once; what is kept grows
@@ -82,11 +76,11 @@ class LexiconTally:
         ``sentence_no``, labels, probabilities): sentence, cue and word counts, and per label the
         high-confidence counts and each word's first example. ``sentence_words``: the
         batch's :class:`reportdiag.tally.SentenceWords` when already built."""
-        from .tally import SentenceWords, file_index
+        from .tally import SentenceWords, file_index, label_matrix, probability_matrix
 
         files, f_of = file_index(sentences["file"])
         n_files, n_terms, n_labels = len(files), len(self.matcher.terms), len(self.labels)
-        L = _label_matrix(sentences["problem"], sentences["practice"], self.labels)
+        L = label_matrix(sentences, self.labels)
         rows, terms = self.matcher.scan(sentences["text"].tolist()).pairs()
         term_n = sp.csr_matrix((np.ones(len(rows), np.int64), (f_of[rows], terms)), shape=(n_files, n_terms))
         hit_rows, hit_labels = np.nonzero(L[rows])
@@ -101,11 +95,9 @@ class LexiconTally:
         rank[np.lexsort((sentences["sentence_no"].to_numpy(), f_of))] = np.arange(len(f_of))
         keys = list(zip(sentences["file"].tolist(), sentences["sentence_no"].tolist(), sentences["source"].tolist()))
         high = {}
-        probs = {stance: sentences[f"p_{stance}"].tolist() for stance in STANCES}
-        for lab in self.labels:
-            stance, cid = lab.split(":")
-            p = np.fromiter((d.get(cid, 0.0) for d in probs[stance]), dtype=float, count=len(f_of))
-            idx = np.flatnonzero(p >= self.cut[lab])
+        P = probability_matrix(sentences, self.labels)
+        for j, lab in enumerate(self.labels):
+            idx = np.flatnonzero(P[:, j] >= self.cut[lab])
             h_words, h_df = sw.counts(f_of, n_files, keep, idx)
             high[lab] = (np.bincount(f_of[idx], minlength=n_files), h_words, h_df, self._first_examples(sw, idx, rank, keys))
         return {"files": files, "n": np.bincount(f_of, minlength=n_files), "term_n": term_n, "term_labels": term_labels,

@@ -37,21 +37,26 @@ _ITEM = re.compile(r"^(?:[一二三四五六七八九十]{1,3}是|[（(][一二�
 
 
 def problem_stance(sentences: pd.DataFrame, codebook: Codebook) -> np.ndarray:
-    """The codebook-cue rule above, as a boolean mask over ``sentences``."""
+    """The codebook-cue rule above, as a boolean mask over ``sentences``, from one scan of the
+    batch's sentences and section paths."""
+    from .cuescan import TermScanner
+
     st = codebook.stance
-    pat = {k: codebook.cue_pattern(st[k]) for k in ("problem", "practice", "negation", "planned")}
-    h_problem = codebook.cue_pattern(st["headings"]["problem"])
-    h_practice = codebook.cue_pattern(st["headings"]["practice"])
-    out = []
-    for text, section, level in zip(sentences["text"], sentences["section"], sentences["heading_level"]):
-        if (pat["negation"].search(text) or pat["planned"].search(text)
-                or (level and (h_problem.search(text) or h_practice.search(text)))):
-            out.append(False)
-            continue
-        n_prob, n_prac = len(pat["problem"].findall(text)), len(pat["practice"].findall(text))
-        in_problem_section = bool(h_problem.search(section or ""))
-        out.append(n_prob > n_prac or (in_problem_section and n_prac == 0 and (n_prob > 0 or bool(_ITEM.match(text)))))
-    return np.array(out, dtype=bool)
+    lists = {k: st[k] for k in ("problem", "practice", "negation", "planned")}
+    lists.update(h_problem=st["headings"]["problem"], h_practice=st["headings"]["practice"])
+    texts = sentences["text"].tolist()
+    n = len(texts)
+    found = TermScanner([t for terms in lists.values() for t in terms]).scan(
+        texts + [s or "" for s in sentences["section"].tolist()])
+    count = {k: found.findall_counts(terms) for k, terms in lists.items()}
+    in_text = {k: c[:n] for k, c in count.items()}
+    heading = sentences["heading_level"].fillna(0).to_numpy() > 0
+    excluded = ((in_text["negation"] > 0) | (in_text["planned"] > 0)
+                | (heading & ((in_text["h_problem"] > 0) | (in_text["h_practice"] > 0))))
+    n_prob, n_prac = in_text["problem"], in_text["practice"]
+    in_problem_section = count["h_problem"][n:] > 0
+    item = np.fromiter((bool(_ITEM.match(t)) for t in texts), bool, n)
+    return ~excluded & ((n_prob > n_prac) | (in_problem_section & (n_prac == 0) & ((n_prob > 0) | item)))
 
 
 def residual_sentences(sentences: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:

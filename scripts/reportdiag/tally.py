@@ -57,6 +57,22 @@ class SentenceWords:
         return np.asarray(self.words[cols[used]], dtype=object), M[:, used].tocsr()
 
 
+def label_matrix(sentences, labels: list[str]) -> np.ndarray:
+    """Sentences × labels (``stance:category``): whether the sentence carries the label."""
+    lists = {stance: sentences[stance].tolist() for stance in ("problem", "practice")}
+    cols = [np.fromiter((cid in labs for labs in lists[stance]), bool, len(sentences))
+            for stance, cid in (lab.split(":") for lab in labels)]
+    return np.column_stack(cols) if cols else np.zeros((len(sentences), 0), bool)
+
+
+def probability_matrix(sentences, labels: list[str]) -> np.ndarray:
+    """Sentences × labels: the probability the classify step wrote for each label."""
+    dicts = {stance: sentences[f"p_{stance}"].tolist() for stance in ("problem", "practice")}
+    cols = [np.fromiter((d.get(cid, 0.0) for d in dicts[stance]), float, len(sentences))
+            for stance, cid in (lab.split(":") for lab in labels)]
+    return np.column_stack(cols) if cols else np.zeros((len(sentences), 0))
+
+
 def row_mask(files: np.ndarray, accepted: set[str] | None) -> np.ndarray:
     return np.ones(len(files), bool) if accepted is None else np.isin(files, sorted(accepted))
 
