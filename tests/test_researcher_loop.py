@@ -235,7 +235,8 @@ def test_make_sample_on_a_run(user_run):
     assert set(model) == set(coder["id"]) and len(coder) == 20
     strata = {r["stratum"] for r in model.values()}
     assert "uncertain" in strata and "negative" in strata
-    assert {"predicted:problem:position", "predicted:practice:position"} & strata
+    # the new label reaches the coder (through whichever stratum its sentences fall in)
+    assert any("position" in r["problem"] + r["practice"] for r in model.values())
     book = pd.read_excel(out / "sample.xlsx", sheet_name=None, dtype=str)
     assert list(book) == ["sample", "codebook", "instructions"]
     assert "position" in set(book["codebook"]["id"])

@@ -8,4 +8,4 @@ __version__ = "0.1.0"
 
 # Bumped when the pickled model's form changes, so an old model file is retrained instead of misread
 # (kept here, not in model.py, so the Snakefile can read it without importing numpy and scipy).
-MODEL_FORMAT = 2
+MODEL_FORMAT = 3

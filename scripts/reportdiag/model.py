@@ -61,70 +61,120 @@ class _Calibrated:
         return np.column_stack([1 - p, p])
 
 
+# Ways to score a label (stance:category). A product of parts; the model's probability is the
+# geometric mean over its heads. "joint" learns each label alone. The factored heads split it into
+# "does the sentence assert a problem (report a practice) at all" (one stance model per stance,
+# learned from every label of that stance) times "which category" (given the stance, or the
+# category's topic whichever the stance), so stance cues learned in one category carry to the others.
+HEADS = {
+    "joint": lambda stance, cid: (f"joint:{stance}:{cid}",),
+    "stance-category": lambda stance, cid: (f"stance:{stance}", f"given:{stance}:{cid}"),
+    "stance-topic": lambda stance, cid: (f"stance:{stance}", f"topic:{cid}"),
+}
+
+
 class SentenceModel:
     def __init__(self, codebook: Codebook, variant: str = "full", C: float = 0.5, seed: int = 0,
-                 context_weight: float = 0.4, cue_weight: float = 1.0):
+                 context_weight: float = 0.4, cue_weight: float = 1.0, heads: tuple = tuple(HEADS)):
         self.codebook_data = codebook.data
         self.labels = codebook.label_names
         self.variant = variant
         self.C = C
         self.seed = seed
+        self.heads = tuple(heads)
         blocks, self.kind = VARIANTS[variant]
         self.features = FeatureBuilder(codebook.data, blocks, context_weight, cue_weight)
         self.thresholds = {lab: 0.5 for lab in self.labels}
+
+    def _parts(self, head: str) -> list[tuple[str, ...]]:
+        return [HEADS[head](*lab.split(":")) for lab in self.labels]
+
+    def _targets(self, Y: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each part's training rows and 0/1 target."""
+        every = np.arange(len(Y))
+        stance_of = {s: [j for j, lab in enumerate(self.labels) if lab.startswith(s + ":")]
+                     for s in ("problem", "practice")}
+        has = {s: Y[:, js].max(axis=1) if js else np.zeros(len(Y), int) for s, js in stance_of.items()}
+        labelled = np.flatnonzero(Y.max(axis=1)) if Y.size else every
+        out = {}
+        for j, lab in enumerate(self.labels):
+            stance, cid = lab.split(":")
+            out[f"joint:{lab}"] = (every, Y[:, j])
+            out[f"stance:{stance}"] = (every, has[stance])
+            out[f"given:{lab}"] = (np.flatnonzero(has[stance]), Y[has[stance] == 1, j])
+            topic = np.column_stack([Y[:, k] for k, other in enumerate(self.labels) if other.endswith(":" + cid)])
+            out[f"topic:{cid}"] = (labelled, topic.max(axis=1)[labelled])
+        return out
 
     def fit(self, rows: list[dict], Y: np.ndarray) -> "SentenceModel":
         from sklearn.calibration import CalibratedClassifierCV
 
         X = self.features.fit(rows).transform(rows)
-        self.models_ = []
-        for j, lab in enumerate(self.labels):
-            y = Y[:, j]
+        needed = sorted({p for h in self.heads for parts in self._parts(h) for p in parts})
+        targets = self._targets(Y)
+        self.parts_ = {}
+        for name in needed:
+            idx, y = targets[name]
             npos = int(y.sum())
             if npos < 3 or npos > len(y) - 3:
-                self.models_.append(_Constant(float(y.mean())))
+                self.parts_[name] = _Constant(float(y.mean()) if len(y) else 0.0)
                 continue
             clf = CalibratedClassifierCV(_estimator(self.kind, self.C, self.seed), method="sigmoid",
-                                         cv=min(5, npos))
-            clf.fit(X, y)
-            self.models_.append(_Calibrated(clf))
+                                         cv=min(5, npos, len(y) - npos))
+            clf.fit(X[idx], y)
+            self.parts_[name] = _Calibrated(clf)
         return self
 
-    @staticmethod
-    def is_constant(m) -> bool:
-        return isinstance(m, _Constant)
+    def constant_parts(self) -> list[str]:
+        return [name for name, m in self.parts_.items() if isinstance(m, _Constant)]
 
     def transform(self, rows: list[dict]):
         return self.features.transform(rows)
 
+    def head_probabilities(self, X) -> dict[str, np.ndarray]:
+        """Each head's probabilities (sentences × labels)."""
+        part_p = {name: m.predict_proba(X)[:, 1] for name, m in self.parts_.items()}
+        return {h: np.column_stack([np.prod([part_p[p] for p in parts], axis=0) for parts in self._parts(h)])
+                for h in self.heads}
+
+    @staticmethod
+    def combine(head_p: dict[str, np.ndarray]) -> np.ndarray:
+        """Geometric mean over heads (a product of experts: a label needs every head's support)."""
+        logs = [np.log(np.clip(P, 1e-12, 1.0)) for P in head_p.values()]
+        return np.exp(np.mean(logs, axis=0))
+
     def predict_proba(self, rows: list[dict], X=None) -> np.ndarray:
         if X is None:
             X = self.transform(rows)
-        return np.column_stack([m.predict_proba(X)[:, 1] for m in self.models_])
+        return self.combine(self.head_probabilities(X))
 
     def predict(self, P: np.ndarray) -> np.ndarray:
         t = np.array([self.thresholds[lab] for lab in self.labels])
         return P >= t
 
     def coefficients(self) -> np.ndarray:
-        """Mean linear weights per label (rows) over the calibration folds, for explanations."""
+        """Linear weights per label (rows) for explanations: each part's mean weights over its
+        calibration folds, summed over the label's parts and averaged over the heads, the way
+        their log-probabilities combine."""
         n = len(self.features.get_feature_names_out())
+        mean_coef = {name: (m.coef.mean(axis=1) if isinstance(m, _Calibrated) else np.zeros(n))
+                     for name, m in self.parts_.items()}
         W = np.zeros((len(self.labels), n))
-        for j, m in enumerate(self.models_):
-            if isinstance(m, _Calibrated):
-                W[j] = m.coef.mean(axis=1)
-        return W
+        for h in self.heads:
+            for j, parts in enumerate(self._parts(h)):
+                W[j] += sum(mean_coef[p] for p in parts)
+        return W / len(self.heads)
 
 
-def out_of_fold(make_model, rows: list[dict], Y: np.ndarray, groups: list[str], folds: int = 5) -> np.ndarray:
-    """Out-of-fold probabilities with whole documents held out together (their sentences share
-    context and wording)."""
+def out_of_fold(make_model, rows: list[dict], Y: np.ndarray, groups: list[str], folds: int = 5) -> dict[str, np.ndarray]:
+    """Out-of-fold probabilities of each head, with groups (registers or documents) held out together."""
     from sklearn.model_selection import GroupKFold
 
-    P = np.zeros(Y.shape, dtype=float)
+    P: dict[str, np.ndarray] = {}
     for k, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(rows, Y, groups)):
         m = make_model().fit([rows[i] for i in tr], Y[tr])
-        P[te] = m.predict_proba([rows[i] for i in te])
+        for h, Ph in m.head_probabilities(m.transform([rows[i] for i in te])).items():
+            P.setdefault(h, np.zeros(Y.shape, dtype=float))[te] = Ph
         log.info("fold %d/%d done", k + 1, folds)
     return P
 

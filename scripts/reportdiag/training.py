@@ -80,13 +80,24 @@ def files_hash(paths: list[Path | str]) -> str:
 
 
 def cross_validate(codebook: Codebook, rows, Y, groups, variant: str, folds: int, params: dict):
+    """Thresholds and figures of the model's heads combined, from out-of-fold probabilities; with
+    more than one head, also each head alone (same folds, own thresholds) for the model card."""
     make = lambda: SentenceModel(codebook, variant=variant, **params)  # noqa: E731
-    P = out_of_fold(make, rows, Y, groups, folds)
+    P_heads = out_of_fold(make, rows, Y, groups, folds)
     labels = codebook.label_names
-    thresholds = choose_thresholds(labels, Y, P)
-    T = np.array([thresholds[lab] for lab in labels])
-    report = evaluate_sets(to_sets(Y, labels), to_sets(P >= T, labels), codebook.ids)
-    return thresholds, report
+
+    def figures(P):
+        thresholds = choose_thresholds(labels, Y, P)
+        T = np.array([thresholds[lab] for lab in labels])
+        return thresholds, evaluate_sets(to_sets(Y, labels), to_sets(P >= T, labels), codebook.ids)
+
+    thresholds, report = figures(SentenceModel.combine(P_heads))
+    alone = {h: macro(figures(P)[1]) for h, P in P_heads.items()} if len(P_heads) > 1 else {}
+    return thresholds, report, alone
+
+
+def macro(report: dict) -> dict:
+    return {"problem_macro_f1": report["problem"]["macro_f1"], "practice_macro_f1": report["practice"]["macro_f1"]}
 
 
 def train(codebook: Codebook, rows: list[dict], variant: str, params: dict, folds: int = 5,
@@ -102,13 +113,11 @@ def train(codebook: Codebook, rows: list[dict], variant: str, params: dict, fold
     for v in (compare or []):
         if v == variant:
             continue
-        _, rep = cross_validate(codebook, cv_rows, cv_Y, cv_g, v, folds, params)
-        comparison[v] = {"problem_macro_f1": rep["problem"]["macro_f1"],
-                         "practice_macro_f1": rep["practice"]["macro_f1"]}
+        comparison[v] = macro(cross_validate(codebook, cv_rows, cv_Y, cv_g, v, folds, params)[1])
         log.info("variant %s: %s", v, comparison[v])
-    thresholds, cv = cross_validate(codebook, cv_rows, cv_Y, cv_g, variant, folds, params)
-    comparison[variant] = {"problem_macro_f1": cv["problem"]["macro_f1"],
-                           "practice_macro_f1": cv["practice"]["macro_f1"]}
+    thresholds, cv, alone = cross_validate(codebook, cv_rows, cv_Y, cv_g, variant, folds, params)
+    comparison[variant] = macro(cv)
+    comparison.update({f"{variant}, {h} head only": figs for h, figs in alone.items()})
     model = SentenceModel(codebook, variant=variant, **params).fit(rows, Y)
     model.thresholds = thresholds
     info = {
@@ -117,7 +126,7 @@ def train(codebook: Codebook, rows: list[dict], variant: str, params: dict, fold
         "label_counts": {lab: int(Y[:, j].sum()) for j, lab in enumerate(labels)},
         "n_unlabelled": int((Y.sum(axis=1) == 0).sum()),
         "cv": cv, "comparison": dict(sorted(comparison.items())),
-        "constant_labels": [lab for lab, m in zip(labels, model.models_) if model.is_constant(m)],
+        "constant_parts": model.constant_parts(),
     }
     return model, info
 
@@ -172,8 +181,8 @@ def model_card_section(info: dict) -> list[str]:
     for v, r in info["comparison"].items():
         mark = " (default)" if v == info["variant"] else ""
         lines.append(f"| {v}{mark} | {r['problem_macro_f1']:.3f} | {r['practice_macro_f1']:.3f} |")
-    if info.get("constant_labels"):
-        lines.append(f"\nLabels with too few examples to learn (constant prevalence): {info['constant_labels']}")
+    if info.get("constant_parts"):
+        lines.append(f"\nModel parts with too few examples to learn (constant prevalence): {info['constant_parts']}")
     if info.get("n_user_sentences"):
         lines += ["", f"User-labelled sentences merged: {info['n_user_sentences']} (user labels win on the same text)."]
     if info.get("user_holdout"):
@@ -224,7 +233,7 @@ def build_and_save(codebook: Codebook, training: list[str], annotations: list[st
         rows = merge(rows, user)
         log.info("%d user-labelled sentences merged (user labels win on the same text)", len(user))
     rows = prepare(rows, Tokenizer(userdict))
-    params = {k: model_cfg[k] for k in ("C", "context_weight", "cue_weight") if k in model_cfg}
+    params = {k: model_cfg[k] for k in ("C", "context_weight", "cue_weight", "heads") if k in model_cfg}
     user_docs = {r["doc"] for r in user}
     held_docs = holdout(user, model_cfg.get("user_holdout", 0.25))
     held = {i for i, r in enumerate(rows) if r["doc"] in held_docs}

@@ -1,0 +1,93 @@
+"""The sentence model's heads: what each part learns from, how the heads combine, and stance on
+paired sentences (the same topic said as a problem and as a practice)."""
+import glob
+import json
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from reportdiag.classify import Scorer, prepare
+from reportdiag.codebook import load_codebook
+from reportdiag.model import SentenceModel
+from reportdiag.tokenize import Tokenizer
+from reportdiag.training import label_matrix, load
+
+CB = load_codebook(ROOT / "resources" / "codebook.yaml")
+TOK = Tokenizer(str(ROOT / "resources" / "userdict.txt"))
+
+
+def test_each_part_learns_from_its_rows():
+    rows = [{"problem": ["goal"], "practice": []},
+            {"problem": ["carrier", "goal"], "practice": []},
+            {"problem": [], "practice": ["goal"]},
+            {"problem": [], "practice": []},
+            {"problem": [], "practice": ["evaluation"]}]
+    t = SentenceModel(CB)._targets(label_matrix(rows, CB.label_names))
+    idx, y = t["joint:problem:goal"]
+    assert idx.tolist() == [0, 1, 2, 3, 4] and y.tolist() == [1, 1, 0, 0, 0]
+    idx, y = t["stance:problem"]
+    assert y.tolist() == [1, 1, 0, 0, 0]
+    # which category, given that the sentence states a problem: only the problem sentences
+    idx, y = t["given:problem:carrier"]
+    assert idx.tolist() == [0, 1] and y.tolist() == [0, 1]
+    # a category's topic, whichever the stance: only sentences with some label
+    idx, y = t["topic:goal"]
+    assert idx.tolist() == [0, 1, 2, 4] and y.tolist() == [1, 1, 1, 0]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    rows = [json.loads(line) for f in sorted(glob.glob(str(ROOT / "data" / "training" / "*.jsonl")))
+            for line in open(f, encoding="utf-8")][::4]
+    rows = prepare(rows, TOK)
+    return SentenceModel(CB, C=1.0).fit(rows, label_matrix(rows, CB.label_names)), rows[:300]
+
+
+def test_heads_are_products_of_parts_and_combine_by_geometric_mean(fitted):
+    model, rows = fitted
+    X = model.transform(rows)
+    heads = model.head_probabilities(X)
+    assert set(heads) == {"joint", "stance-category", "stance-topic"}
+    part = {name: m.predict_proba(X)[:, 1] for name, m in model.parts_.items()}
+    j = CB.label_names.index("problem:carrier")
+    np.testing.assert_allclose(heads["joint"][:, j], part["joint:problem:carrier"], rtol=1e-12)
+    np.testing.assert_allclose(heads["stance-category"][:, j],
+                               part["stance:problem"] * part["given:problem:carrier"], rtol=1e-12)
+    np.testing.assert_allclose(heads["stance-topic"][:, j], part["stance:problem"] * part["topic:carrier"], rtol=1e-12)
+    P = model.predict_proba(rows, X)
+    np.testing.assert_allclose(P, np.cbrt(heads["joint"] * heads["stance-category"] * heads["stance-topic"]),
+                               rtol=1e-9)
+    # one head alone is that head
+    joint_only = SentenceModel(CB, C=1.0, heads=("joint",))
+    joint_only.features, joint_only.parts_ = model.features, {k: v for k, v in model.parts_.items()
+                                                              if k.startswith("joint:")}
+    np.testing.assert_allclose(joint_only.predict_proba(rows, X), heads["joint"], rtol=1e-12)
+    # explanations weigh a feature as the heads do: its weights summed over a label's parts, averaged
+    W = model.coefficients()
+    coef = {name: m.coef.mean(axis=1) for name, m in model.parts_.items()}
+    expect = (coef["joint:problem:carrier"] + 2 * coef["stance:problem"] + coef["given:problem:carrier"]
+              + coef["topic:carrier"]) / 3
+    np.testing.assert_allclose(W[j], expect, rtol=1e-12)
+
+
+PAIRS = [  # (category, the problem said, the practice reported): the same topic, opposite stance
+    ("goal", "一些支部仍有重业务、轻党建的倾向，党建目标与中心工作各定各的。",
+     "我们把党建工作目标和年度经营目标放在一起谋划、一起部署，做到了同向发力。"),
+    ("responsibility", "个别班子成员“一岗双责”意识不强，抓党建的责任没有压实到具体岗位。",
+     "党委制定班子成员“一岗双责”责任清单，把抓党建责任逐项落实到每个分管领域。"),
+    ("carrier", "主题党日活动内容单一，与业务工作结合不紧，党员参与的积极性不高。",
+     "我们推行“党建+项目”工作法，在重点工程上设立党员先锋岗和党员突击队。"),
+    ("evaluation", "党建考核与业务考核各搞一套，考核结果运用不充分。",
+     "我们建立了党建与业务一体化考核评价机制，考核结果与绩效挂钩。"),
+]
+
+
+def test_stance_on_paired_sentences(model_dir):
+    model, _ = load(model_dir)
+    rows = [{"id": f"{c}-{k}", "text": t} for c, p, q in PAIRS for k, t in (("problem", p), ("practice", q))]
+    got = {r["id"]: r for r in Scorer(model, CB).score(prepare(rows, TOK))}
+    for cid, _, _ in PAIRS:
+        said, done = got[f"{cid}-problem"], got[f"{cid}-practice"]
+        assert cid in said["problem"] and cid not in said["practice"], (cid, said)
+        assert cid in done["practice"] and cid not in done["problem"], (cid, done)
