@@ -106,24 +106,28 @@ class SentenceModel:
             out[f"topic:{cid}"] = (labelled, topic.max(axis=1)[labelled])
         return out
 
-    def fit(self, rows: list[dict], Y: np.ndarray) -> "SentenceModel":
-        from sklearn.calibration import CalibratedClassifierCV
+    def fit(self, rows: list[dict], Y: np.ndarray, threads: int = 1) -> "SentenceModel":
+        """Fit every part the heads need; ``threads`` parts at a time (liblinear releases the GIL,
+        and each part's fit is seeded on its own, so the model does not depend on ``threads``)."""
+        from concurrent.futures import ThreadPoolExecutor
 
         X = self.features.fit(rows).transform(rows)
         needed = sorted({p for h in self.heads for parts in self._parts(h) for p in parts})
         targets = self._targets(Y)
-        self.parts_ = {}
-        for name in needed:
-            idx, y = targets[name]
-            npos = int(y.sum())
-            if npos < 3 or npos > len(y) - 3:
-                self.parts_[name] = _Constant(float(y.mean()) if len(y) else 0.0)
-                continue
-            clf = CalibratedClassifierCV(_estimator(self.kind, self.C, self.seed), method="sigmoid",
-                                         cv=min(5, npos, len(y) - npos))
-            clf.fit(X[idx], y)
-            self.parts_[name] = _Calibrated(clf)
+        with ThreadPoolExecutor(max(1, threads)) as pool:
+            fitted = pool.map(lambda name: self._fit_part(X, *targets[name]), needed)
+            self.parts_ = dict(zip(needed, fitted))
         return self
+
+    def _fit_part(self, X, idx: np.ndarray, y: np.ndarray):
+        from sklearn.calibration import CalibratedClassifierCV
+
+        npos = int(y.sum())
+        if npos < 3 or npos > len(y) - 3:
+            return _Constant(float(y.mean()) if len(y) else 0.0)
+        clf = CalibratedClassifierCV(_estimator(self.kind, self.C, self.seed), method="sigmoid",
+                                     cv=min(5, npos, len(y) - npos))
+        return _Calibrated(clf.fit(X[idx], y))
 
     def constant_parts(self) -> list[str]:
         return [name for name, m in self.parts_.items() if isinstance(m, _Constant)]
@@ -166,13 +170,14 @@ class SentenceModel:
         return W / len(self.heads)
 
 
-def out_of_fold(make_model, rows: list[dict], Y: np.ndarray, groups: list[str], folds: int = 5) -> dict[str, np.ndarray]:
+def out_of_fold(make_model, rows: list[dict], Y: np.ndarray, groups: list[str], folds: int = 5,
+                threads: int = 1) -> dict[str, np.ndarray]:
     """Out-of-fold probabilities of each head, with groups (registers or documents) held out together."""
     from sklearn.model_selection import GroupKFold
 
     P: dict[str, np.ndarray] = {}
     for k, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(rows, Y, groups)):
-        m = make_model().fit([rows[i] for i in tr], Y[tr])
+        m = make_model().fit([rows[i] for i in tr], Y[tr], threads)
         for h, Ph in m.head_probabilities(m.transform([rows[i] for i in te])).items():
             P.setdefault(h, np.zeros(Y.shape, dtype=float))[te] = Ph
         log.info("fold %d/%d done", k + 1, folds)
