@@ -71,7 +71,6 @@ rule train:
         model=config["model"],
         codebook_extend=config["codebook_extend"],
         stack=MODEL_STACK,
-    threads: workflow.cores
     log:
         f"{MODEL}/train.log",
     benchmark:

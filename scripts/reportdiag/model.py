@@ -91,32 +91,27 @@ class SentenceModel:
 
     def _targets(self, Y: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Each part's training rows and 0/1 target."""
-        every = np.arange(len(Y))
-        stance_of = {s: [j for j, lab in enumerate(self.labels) if lab.startswith(s + ":")]
-                     for s in ("problem", "practice")}
-        has = {s: Y[:, js].max(axis=1) if js else np.zeros(len(Y), int) for s, js in stance_of.items()}
-        labelled = np.flatnonzero(Y.max(axis=1)) if Y.size else every
+        def any_of(pick):
+            return Y[:, [j for j, lab in enumerate(self.labels) if pick(lab)]].max(axis=1)
+
+        every, labelled = np.arange(len(Y)), np.flatnonzero(Y.max(axis=1))
         out = {}
         for j, lab in enumerate(self.labels):
             stance, cid = lab.split(":")
+            has_stance = any_of(lambda other: other.startswith(stance + ":"))
             out[f"joint:{lab}"] = (every, Y[:, j])
-            out[f"stance:{stance}"] = (every, has[stance])
-            out[f"given:{lab}"] = (np.flatnonzero(has[stance]), Y[has[stance] == 1, j])
-            topic = np.column_stack([Y[:, k] for k, other in enumerate(self.labels) if other.endswith(":" + cid)])
-            out[f"topic:{cid}"] = (labelled, topic.max(axis=1)[labelled])
+            out[f"stance:{stance}"] = (every, has_stance)
+            out[f"given:{lab}"] = (np.flatnonzero(has_stance), Y[has_stance == 1, j])
+            out[f"topic:{cid}"] = (labelled, any_of(lambda other: other.endswith(":" + cid))[labelled])
         return out
 
-    def fit(self, rows: list[dict], Y: np.ndarray, threads: int = 1) -> "SentenceModel":
-        """Fit every part the heads need; ``threads`` parts at a time (liblinear releases the GIL,
-        and each part's fit is seeded on its own, so the model does not depend on ``threads``)."""
-        from concurrent.futures import ThreadPoolExecutor
-
+    def fit(self, rows: list[dict], Y: np.ndarray) -> "SentenceModel":
+        # one part at a time: liblinear seeds the C library's global rand(), so parts fitted in
+        # parallel threads would draw from one shared sequence and the model would not be reproducible
         X = self.features.fit(rows).transform(rows)
-        needed = sorted({p for h in self.heads for parts in self._parts(h) for p in parts})
         targets = self._targets(Y)
-        with ThreadPoolExecutor(max(1, threads)) as pool:
-            fitted = pool.map(lambda name: self._fit_part(X, *targets[name]), needed)
-            self.parts_ = dict(zip(needed, fitted))
+        needed = sorted({p for h in self.heads for parts in self._parts(h) for p in parts})
+        self.parts_ = {name: self._fit_part(X, *targets[name]) for name in needed}
         return self
 
     def _fit_part(self, X, idx: np.ndarray, y: np.ndarray):
@@ -170,14 +165,13 @@ class SentenceModel:
         return W / len(self.heads)
 
 
-def out_of_fold(make_model, rows: list[dict], Y: np.ndarray, groups: list[str], folds: int = 5,
-                threads: int = 1) -> dict[str, np.ndarray]:
+def out_of_fold(make_model, rows: list[dict], Y: np.ndarray, groups: list[str], folds: int = 5) -> dict[str, np.ndarray]:
     """Out-of-fold probabilities of each head, with groups (registers or documents) held out together."""
     from sklearn.model_selection import GroupKFold
 
     P: dict[str, np.ndarray] = {}
     for k, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(rows, Y, groups)):
-        m = make_model().fit([rows[i] for i in tr], Y[tr], threads)
+        m = make_model().fit([rows[i] for i in tr], Y[tr])
         for h, Ph in m.head_probabilities(m.transform([rows[i] for i in te])).items():
             P.setdefault(h, np.zeros(Y.shape, dtype=float))[te] = Ph
         log.info("fold %d/%d done", k + 1, folds)

@@ -79,11 +79,11 @@ def files_hash(paths: list[Path | str]) -> str:
     return h.hexdigest()
 
 
-def cross_validate(codebook: Codebook, rows, Y, groups, variant: str, folds: int, params: dict, threads: int = 1):
+def cross_validate(codebook: Codebook, rows, Y, groups, variant: str, folds: int, params: dict):
     """Thresholds and figures of the model's heads combined, from out-of-fold probabilities; with
     more than one head, also each head alone (same folds, own thresholds) for the model card."""
     make = lambda: SentenceModel(codebook, variant=variant, **params)  # noqa: E731
-    P_heads = out_of_fold(make, rows, Y, groups, folds, threads)
+    P_heads = out_of_fold(make, rows, Y, groups, folds)
     labels = codebook.label_names
 
     def figures(P):
@@ -101,8 +101,7 @@ def macro(report: dict) -> dict:
 
 
 def train(codebook: Codebook, rows: list[dict], variant: str, params: dict, folds: int = 5,
-          compare: list[str] | None = None, held_out: set[int] | None = None,
-          threads: int = 1) -> tuple[SentenceModel, dict]:
+          compare: list[str] | None = None, held_out: set[int] | None = None) -> tuple[SentenceModel, dict]:
     """Cross-validate (thresholds, variant comparison) on ``rows`` minus ``held_out`` (indices kept
     out of every choice, for an honest before/after figure), then fit on all ``rows``."""
     labels = codebook.label_names
@@ -114,12 +113,12 @@ def train(codebook: Codebook, rows: list[dict], variant: str, params: dict, fold
     for v in (compare or []):
         if v == variant:
             continue
-        comparison[v] = macro(cross_validate(codebook, cv_rows, cv_Y, cv_g, v, folds, params, threads)[1])
+        comparison[v] = macro(cross_validate(codebook, cv_rows, cv_Y, cv_g, v, folds, params)[1])
         log.info("variant %s: %s", v, comparison[v])
-    thresholds, cv, alone = cross_validate(codebook, cv_rows, cv_Y, cv_g, variant, folds, params, threads)
+    thresholds, cv, alone = cross_validate(codebook, cv_rows, cv_Y, cv_g, variant, folds, params)
     comparison[variant] = macro(cv)
     comparison.update({f"{variant}, {h} head only": figs for h, figs in alone.items()})
-    model = SentenceModel(codebook, variant=variant, **params).fit(rows, Y, threads)
+    model = SentenceModel(codebook, variant=variant, **params).fit(rows, Y)
     model.thresholds = thresholds
     info = {
         "variant": variant, "params": params, "folds": folds, "thresholds": thresholds,
@@ -202,7 +201,7 @@ def user_holdout_lines(h: dict) -> list[str]:
 
 
 def before_after(codebook: Codebook, rows: list[dict], user_docs: set[str], held: set[int],
-                 thresholds: dict[str, float], variant: str, params: dict, threads: int = 1) -> dict:
+                 thresholds: dict[str, float], variant: str, params: dict) -> dict:
     """Figures on the held-out part of the user's labels for a model fitted without any user label
     (before) and one fitted with the rest of them (after); both use ``thresholds`` (chosen without
     the held-out part), so the difference comes from the user's labels alone."""
@@ -214,7 +213,7 @@ def before_after(codebook: Codebook, rows: list[dict], user_docs: set[str], held
     out = {"n_sentences": len(test), "n_docs": len({rows[i]["doc"] for i in test})}
     for name, keep in (("before", [i for i, r in enumerate(rows) if r["doc"] not in user_docs]),
                        ("after", [i for i in range(len(rows)) if i not in held])):
-        m = SentenceModel(codebook, variant=variant, **params).fit([rows[i] for i in keep], Y[keep], threads)
+        m = SentenceModel(codebook, variant=variant, **params).fit([rows[i] for i in keep], Y[keep])
         pred = to_sets(m.predict_proba([rows[i] for i in test]) >= T, labels)
         out[name] = evaluate_sets(gold, pred, codebook.ids)
         out[name]["exact"] = round(float(np.mean([g == p for g, p in zip(gold, pred)])), 4)
@@ -223,7 +222,7 @@ def before_after(codebook: Codebook, rows: list[dict], user_docs: set[str], held
 
 
 def build_and_save(codebook: Codebook, training: list[str], annotations: list[str], userdict: str,
-                   out_dir: str, model_cfg: dict, threads: int = 1) -> dict:
+                   out_dir: str, model_cfg: dict) -> dict:
     from .annotations import holdout, load_annotations, merge
     from .classify import prepare
     from .tokenize import Tokenizer, dictionary_hash
@@ -239,11 +238,11 @@ def build_and_save(codebook: Codebook, training: list[str], annotations: list[st
     held_docs = holdout(user, model_cfg.get("user_holdout", 0.25))
     held = {i for i, r in enumerate(rows) if r["doc"] in held_docs}
     model, info = train(codebook, rows, model_cfg["variant"], params, folds=model_cfg.get("folds", 5),
-                        compare=model_cfg.get("compare", []), held_out=held, threads=threads)
+                        compare=model_cfg.get("compare", []), held_out=held)
     info["n_user_sentences"] = sum(r["doc"] in user_docs for r in rows)
     if held:
         info["user_holdout"] = before_after(codebook, rows, user_docs, held, model.thresholds,
-                                            model_cfg["variant"], params, threads)
+                                            model_cfg["variant"], params)
     provenance = {"training_sha256": files_hash(training + annotations), "codebook_sha256": codebook.sha256,
                   "userdict_sha256": dictionary_hash(userdict), "training_files": [Path(p).name for p in training]}
     save(model, info, out_dir, provenance)

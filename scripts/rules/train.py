@@ -10,5 +10,5 @@ build_and_save(
     training=list(snakemake.input.training),  # noqa: F821
     annotations=list(snakemake.input.annotations),  # noqa: F821
     userdict=snakemake.input.userdict,  # noqa: F821
-    out_dir=p.model_dir, model_cfg=p.model, threads=snakemake.threads,  # noqa: F821
+    out_dir=p.model_dir, model_cfg=p.model,
 )
