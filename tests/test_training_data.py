@@ -45,7 +45,7 @@ def test_well_formed_and_consistent():
 
 
 def test_no_text_from_shared():
-    """No 24-character run of Chinese from the evaluation set or the source paper."""
+    """No 24-character run of Chinese from the evaluation set, the source paper or the public corpora."""
     def han(s):
         return "".join(ch for ch in s if "\u4e00" <= ch <= "\u9fff")
 
@@ -57,6 +57,10 @@ def test_no_text_from_shared():
     for p in shared_path("seed").glob("*"):
         t = han(p.read_text(encoding="utf-8", errors="ignore"))
         seen.update(t[i:i + k] for i in range(len(t) - k + 1))
+    for p in shared_path("data").glob("*.jsonl"):  # the public corpora: every 4th window, as the hook does
+        for line in open(p, encoding="utf-8"):
+            t = han(json.loads(line).get("content", ""))
+            seen.update(t[i:i + k] for i in range(0, len(t) - k + 1, 4))
     hits = [r["id"] for r in _rows() for t in [han(r["text"])] if any(t[i:i + k] in seen for i in range(len(t) - k + 1))]
     assert not hits
 

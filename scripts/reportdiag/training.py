@@ -176,7 +176,7 @@ def model_card_section(info: dict) -> list[str]:
         m = info["cv"][stance]["per_category"].get(cid, {})
         lines.append(f"| {lab} | {n} | {info['thresholds'][lab]:.3f} | {m.get('precision', 0):.3f} | "
                      f"{m.get('recall', 0):.3f} | {m.get('f1', 0):.3f} |")
-    lines += ["", "Feature variants compared by the same cross-validation (macro-F1):", "",
+    lines += ["", "Feature variants and heads compared by the same cross-validation (macro-F1):", "",
               "| variant | problem | practice |", "|---|---|---|"]
     for v, r in info["comparison"].items():
         mark = " (default)" if v == info["variant"] else ""
