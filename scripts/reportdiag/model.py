@@ -1,5 +1,5 @@
-"""The sentence classifier: one calibrated linear model per (stance, category) over the features
-of :mod:`reportdiag.features`, with per-label thresholds chosen by grouped cross-validation."""
+"""The sentence classifier: calibrated linear models over the features of :mod:`reportdiag.features`,
+combined in heads (see ``HEADS``), with per-label thresholds chosen by grouped cross-validation."""
 from __future__ import annotations
 
 import logging
