@@ -6,8 +6,10 @@ BIN := $(VENV)/bin
 CORES ?= all
 SMK := $(BIN)/snakemake
 GOLD ?= ../shared/eval/dev.jsonl
+PAGES ?= ../shared/eval/dev_pages.jsonl
+PAGES_DIR := results/evaluation/pages
 
-.PHONY: system-deps run test classify evaluate sample agreement model lint bench report-zip env-file lock clean
+.PHONY: system-deps run test classify evaluate evaluate-reports sample agreement model lint bench report-zip env-file lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +58,13 @@ classify: model
 
 evaluate: model
 	$(BIN)/python -m reportdiag evaluate --gold "$(GOLD)"
+
+# Report level: the pipeline runs on the gold's pages as whole texts; its diagnosis is scored
+# against the pages' sentence labels (a page has a problem when one of its sentences carries it).
+evaluate-reports: model
+	$(BIN)/python -m reportdiag write-pages --pages "$(PAGES)" --out $(PAGES_DIR)/corpus
+	$(SMK) --cores $(CORES) --config corpus=$(PAGES_DIR)/corpus results=$(PAGES_DIR)/run
+	$(BIN)/python -m reportdiag evaluate-reports --gold "$(GOLD)" --run $(PAGES_DIR)/run
 
 # The researcher's loop: a stratified sample to code by hand (after a run), then agreement by id.
 sample: $(VENV)/.installed

@@ -1,4 +1,4 @@
-"""Command line: ``python -m reportdiag classify|evaluate ...`` (the Makefile's targets call these)."""
+"""Command line: ``python -m reportdiag classify|evaluate|evaluate-reports ...`` (the Makefile's targets call these)."""
 from __future__ import annotations
 
 import argparse
@@ -63,6 +63,35 @@ def cmd_evaluate(args) -> int:
     card = write_model_card(Path(cfg["results"]) / "model_card.md", Path(args.model_dir or cfg["model_dir"]), meta,
                             out_dir)
     print(f"written {out} and {card}")
+    return 0
+
+
+def cmd_write_pages(args) -> int:
+    from .reportcheck import write_pages
+
+    n = write_pages(args.pages, args.out)
+    print(f"{n} pages written to {args.out}")
+    return 0
+
+
+def cmd_evaluate_reports(args) -> int:
+    from .io import read_jsonl
+    from .reportcheck import compare, gold_counts, run_counts, summary_lines
+
+    cfg = _config()
+    ids = _codebook(cfg, None).ids
+    diagnosis = Path(args.run) / "tables" / "report_diagnosis.csv"
+    if not diagnosis.exists():
+        print(f"{diagnosis} not found: run the pipeline on the pages first (make evaluate-reports)", file=sys.stderr)
+        return 2
+    rep = compare(gold_counts(list(read_jsonl(args.gold)), ids), run_counts(diagnosis, ids), ids, cfg["recommend"])
+    rep = {"gold": str(args.gold), "run": str(args.run), **rep}
+    out_dir = Path(args.results or cfg["results"]) / "evaluation"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"{Path(args.gold).stem}_reports.json"
+    out.write_text(json.dumps(rep, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print("\n".join(summary_lines(rep)))
+    print(f"written {out}")
     return 0
 
 
@@ -139,6 +168,15 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--model-dir", help="default: model_dir of config/config.yaml")
     e.add_argument("--results", help="default: results of config/config.yaml")
     e.set_defaults(func=cmd_evaluate)
+    w = sub.add_parser("write-pages", help="write the pages of a JSON Lines file {id,text} as a corpus of .txt files")
+    w.add_argument("--pages", required=True)
+    w.add_argument("--out", required=True)
+    w.set_defaults(func=cmd_write_pages)
+    r = sub.add_parser("evaluate-reports", help="score a run's report-level diagnosis against sentence gold")
+    r.add_argument("--gold", required=True, help="sentence gold with a doc key (the page id)")
+    r.add_argument("--run", required=True, help="results directory of a pipeline run on those pages")
+    r.add_argument("--results", help="where evaluation/ is written; default: results of config/config.yaml")
+    r.set_defaults(func=cmd_evaluate_reports)
     s = sub.add_parser("sample", help="stratified sample of a run's sentences for hand annotation")
     s.add_argument("--n", type=int, required=True, help="number of sentences")
     s.add_argument("--seed", type=int, help="default: summaries.seed of config/config.yaml")
