@@ -95,10 +95,11 @@ class SentenceModel:
             return Y[:, [j for j, lab in enumerate(self.labels) if pick(lab)]].max(axis=1)
 
         every, labelled = np.arange(len(Y)), np.flatnonzero(Y.max(axis=1))
+        has = {s: any_of(lambda other, s=s: other.startswith(s + ":")) for s in {lab.split(":")[0] for lab in self.labels}}
         out = {}
         for j, lab in enumerate(self.labels):
             stance, cid = lab.split(":")
-            has_stance = any_of(lambda other: other.startswith(stance + ":"))
+            has_stance = has[stance]
             out[f"joint:{lab}"] = (every, Y[:, j])
             out[f"stance:{stance}"] = (every, has_stance)
             out[f"given:{lab}"] = (np.flatnonzero(has_stance), Y[has_stance == 1, j])
