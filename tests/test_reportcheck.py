@@ -80,10 +80,17 @@ def test_real_pages_through_the_pipeline(tmp_path, model_dir):
     pipeline(tmp_path / "corpus", tmp_path / "run", model_dir)
     run = run_counts(tmp_path / "run" / "tables" / "report_diagnosis.csv", IDS)
     assert set(run.index) == ids
-    proc = subprocess.run([sys.executable, "-m", "reportdiag", "evaluate-reports", "--gold", str(gold),
-                           "--run", str(tmp_path / "run"), "--results", str(tmp_path / "out")],
-                          cwd=ROOT, capture_output=True, text=True)
+    out = ["--gold", str(gold), "--results", str(tmp_path / "out"), "--model-dir", str(model_dir)]
+    proc = subprocess.run([sys.executable, "-m", "reportdiag", "evaluate-reports", "--run", str(tmp_path / "run"),
+                           *out], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+    # the sentence-level evaluation beside it: the model card shows both, whichever ran last
+    sentence_eval = subprocess.run([sys.executable, "-m", "reportdiag", "evaluate", *out],
+                                   cwd=ROOT, capture_output=True, text=True)
+    assert sentence_eval.returncode == 0, sentence_eval.stderr
+    card = (tmp_path / "out" / "model_card.md").read_text(encoding="utf-8")
+    assert f"## Evaluation on `{gold}` ({len(gold_rows)} sentences)" in card
+    assert f"## Report-level check on the pages of `{gold}`" in card and "pages: 12, diagnosed 12" in card
     rep = json.loads((tmp_path / "out" / "evaluation" / "gold_reports.json").read_text(encoding="utf-8"))
     assert rep["n_pages"] == rep["n_diagnosed"] == 12 and rep["not_diagnosed"] == []
     for stance in ("problem", "practice"):

@@ -53,15 +53,14 @@ def cmd_evaluate(args) -> int:
     cfg = _config()
     if args.results:
         cfg["results"] = args.results
-    model, meta, codebook, tok = _model_and_tools(cfg, args.model_dir)
+    model, _, codebook, tok = _model_and_tools(cfg, args.model_dir)
     rep = evaluate_gold(args.gold, model, codebook, tok)
     out_dir = Path(cfg["results"]) / "evaluation"
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{Path(args.gold).stem}.json"
     out.write_text(json.dumps(rep, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print("\n".join(summary_lines(rep)))
-    card = write_model_card(Path(cfg["results"]) / "model_card.md", Path(args.model_dir or cfg["model_dir"]), meta,
-                            out_dir)
+    card = write_model_card(Path(cfg["results"]) / "model_card.md", Path(args.model_dir or cfg["model_dir"]), out_dir)
     print(f"written {out} and {card}")
     return 0
 
@@ -76,6 +75,7 @@ def cmd_write_pages(args) -> int:
 
 def cmd_evaluate_reports(args) -> int:
     from .io import read_jsonl
+    from .modelcard import write_model_card
     from .reportcheck import compare, gold_counts, run_counts, summary_lines
 
     cfg = _config()
@@ -91,7 +91,9 @@ def cmd_evaluate_reports(args) -> int:
     out = out_dir / f"{Path(args.gold).stem}_reports.json"
     out.write_text(json.dumps(rep, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print("\n".join(summary_lines(rep)))
-    print(f"written {out}")
+    card = write_model_card(Path(args.results or cfg["results"]) / "model_card.md",
+                            Path(args.model_dir or cfg["model_dir"]), out_dir)
+    print(f"written {out} and {card}")
     return 0
 
 
@@ -176,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--gold", required=True, help="sentence gold with a doc key (the page id)")
     r.add_argument("--run", required=True, help="results directory of a pipeline run on those pages")
     r.add_argument("--results", help="where evaluation/ is written; default: results of config/config.yaml")
+    r.add_argument("--model-dir", help="the run's model, for the model card; default: model_dir of config/config.yaml")
     r.set_defaults(func=cmd_evaluate_reports)
     s = sub.add_parser("sample", help="stratified sample of a run's sentences for hand annotation")
     s.add_argument("--n", type=int, required=True, help="number of sentences")
