@@ -95,7 +95,7 @@ def test_slurm_run_equals_local_run(cluster, corpus, model_dir, tmp_path):
         jobs.update({p.stem: rule for p in found})
 
     # each job got the profile's memory and time limit for its rule (finished jobs stay listed
-    # for MinJobAge = 300 s)
+    # for MinJobAge = 3600 s)
     profile = yaml.safe_load((PROFILE / "config.yaml").read_text(encoding="utf-8"))
     out = subprocess.run(["squeue", "--states=all", "-h", "-o", "%i|%m|%l", "-j", ",".join(jobs)],
                          capture_output=True, text=True, check=True).stdout

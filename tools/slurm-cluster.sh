@@ -59,8 +59,9 @@ SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU_Memory
 ReturnToService=2
-# the executor's squeue status checks need finished jobs kept this long
-MinJobAge=300
+# the executor's squeue status checks, and the test's look at each job's granted limits after the
+# whole run, need finished jobs kept: an hour covers a slow run
+MinJobAge=3600
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
