@@ -38,3 +38,13 @@ def test_best_threshold_picks_the_separating_cut():
     # a positive scored below a negative: keeping it (tp 2, fp 1, F1 .8) beats dropping it (F1 .667)
     t2, f2 = best_threshold(np.array([0, 0, 1, 1]), np.array([0.1, 0.2, 0.15, 0.9]))
     assert f2 == 0.8 and 0.1 < t2 <= 0.15
+
+
+def test_best_threshold_takes_the_middle_of_a_flat_maximum():
+    # F1 is 1.0 only in a sliver at 0.725 and within 0.005 of it from 0.1 to 0.9: the argmax would sit
+    # on the sliver's edge, the rule takes the middle of the near-best range
+    y = np.array([0] * 200 + [1] * 100 + [1, 0])
+    p = np.array([0.1] * 200 + [0.9] * 100 + [0.73, 0.71])
+    t, f = best_threshold(y, p)
+    assert 0.45 <= t <= 0.55 and f == round(202 / 203, 4)  # prf rounds to 4 places
+    assert best_threshold(y, p, tolerance=0.0) == (0.725, 1.0)

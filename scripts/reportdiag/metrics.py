@@ -55,21 +55,22 @@ def confusion(gold: list[dict], pred: list[dict], ids: list[str], stance: str) -
     return m
 
 
-def best_threshold(y: np.ndarray, p: np.ndarray, grid: np.ndarray | None = None) -> tuple[float, float]:
-    """The threshold on ``p`` that maximises F1 for binary ``y``; ties go to the lower threshold
-    closest to 0.5 for stability."""
+def best_threshold(y: np.ndarray, p: np.ndarray, grid: np.ndarray | None = None,
+                   tolerance: float = 0.01) -> tuple[float, float]:
+    """A threshold on ``p`` for binary ``y`` and its F1: the median of the grid thresholds whose F1 is
+    within ``tolerance`` of the best. F1 is flat near its maximum, so the plain argmax jumps by 0.05
+    or more when the data change a little (register bootstrap on our data: s.d. 0.067 against 0.042
+    for the median, at a cross-validated F1 cost of at most 0.004)."""
     if grid is None:
         grid = np.round(np.arange(0.05, 0.951, 0.025), 3)
-    best = (0.5, -1.0)
-    for t in grid:
+
+    def f1_at(t: float) -> float:
         pred = p >= t
-        tp = int(np.sum(pred & (y == 1)))
-        fp = int(np.sum(pred & (y == 0)))
-        fn = int(np.sum(~pred & (y == 1)))
-        f = prf(tp, fp, fn)["f1"]
-        if f > best[1] + 1e-9 or (abs(f - best[1]) <= 1e-9 and abs(t - 0.5) < abs(best[0] - 0.5)):
-            best = (float(t), f)
-    return best
+        return prf(int(np.sum(pred & (y == 1))), int(np.sum(pred & (y == 0))), int(np.sum(~pred & (y == 1))))["f1"]
+
+    f1 = np.array([f1_at(t) for t in grid])
+    t = float(np.median(grid[f1 >= f1.max() - tolerance]))
+    return t, f1_at(t)
 
 
 def f1_table(first: str, rows: list[tuple[str, str, dict, dict]], support: bool = False) -> list[str]:
