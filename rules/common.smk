@@ -1,4 +1,5 @@
 # Configuration, validation and the batch plan; everything the rules below look up.
+import hashlib
 import os
 from importlib.metadata import version
 from pathlib import Path
@@ -35,8 +36,13 @@ ANNOTATIONS = sorted(
     str(p) for p in Path(config.get("annotations") or "data/annotations").glob("*")
     if p.suffix.lower() in (".jsonl", ".csv", ".xlsx") and not p.name.startswith(".")
 )
-# the model is retrained when the libraries that pickle it, or its pickled form, change
-MODEL_STACK = {**{p: version(p) for p in ("scikit-learn", "numpy", "scipy", "jieba")}, "format": MODEL_FORMAT}
+# the model is retrained when the libraries that pickle it, its pickled form, or the code that fits it
+# change (Snakemake tracks a rule's script, not the modules the script imports)
+FIT_MODULES = ("annotations", "classify", "features", "metrics", "model", "ngrams", "normalize", "tokenize",
+               "training")
+MODEL_STACK = {**{p: version(p) for p in ("scikit-learn", "numpy", "scipy", "jieba")}, "format": MODEL_FORMAT,
+               "code": hashlib.sha256(b"".join(Path(workflow.basedir, "scripts", "reportdiag", f"{m}.py").read_bytes()
+                                               for m in FIT_MODULES)).hexdigest()}
 
 
 def batch_files(wildcards):

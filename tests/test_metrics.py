@@ -48,3 +48,8 @@ def test_best_threshold_takes_the_middle_of_a_flat_maximum():
     t, f = best_threshold(y, p)
     assert 0.45 <= t <= 0.55 and f == round(202 / 203, 4)  # prf rounds to 4 places
     assert best_threshold(y, p, tolerance=0.0) == (0.725, 1.0)
+    # a rare label whose best F1 is tiny (0.008, from 0.1 to 0.2) keeps that range, not the grid's middle
+    y = np.array([0] * 1000 + [1, 1])
+    p = np.array([0.1] * 500 + [0.25] * 500 + [0.2, 0.2])
+    t, f = best_threshold(y, p)
+    assert 0.1 < t <= 0.2 and f == round(4 / 504, 4)
