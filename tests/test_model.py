@@ -72,6 +72,30 @@ def test_heads_are_products_of_parts_and_combine_by_geometric_mean(fitted):
     np.testing.assert_allclose(W[j], expect, rtol=1e-12, atol=1e-12 * np.abs(expect).max())
 
 
+def test_row_weights_pull_the_fit_toward_the_weighted_rows():
+    """A user's labels can be weighted (``model.user_weight``): rows weighing more move the fit toward
+    their labels, and weights of one are the unweighted fit."""
+    base = [json.loads(line) for f in sorted(glob.glob(str(ROOT / "data" / "training" / "*.jsonl")))
+            for line in open(f, encoding="utf-8")][::8]
+    # a user who reads these, against the codebook and the project's data, as no problem of the four
+    user = [{"text": t, "problem": [], "practice": []} for t in
+            ("党建考核与业务考核各搞一套。", "党建考核和业务考核仍是两套标准。", "考核党建和考核业务各管各的。")]
+    rows = prepare(base + user, TOK)
+    Y = label_matrix(rows, CB.label_names)
+    j = CB.label_names.index("problem:evaluation")
+    probe = prepare([{"text": "党建考核与业务考核仍然各搞一套。"}], TOK)
+
+    def p(weights):
+        return SentenceModel(CB, C=1.0).fit(rows, Y, weights).predict_proba(probe)[0, j]
+
+    w = np.ones(len(rows))
+    before = p(None)
+    assert before == p(w)
+    w[-len(user):] = 30.0
+    after = p(w)
+    assert before > 0.5 > after and before - after > 0.2
+
+
 PAIRS = [  # (category, the problem said, the practice reported): the same topic, opposite stance
     ("goal", "一些支部仍有重业务、轻党建的倾向，党建目标与中心工作各定各的。",
      "我们把党建工作目标和年度经营目标放在一起谋划、一起部署，做到了同向发力。"),

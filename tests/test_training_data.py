@@ -68,16 +68,22 @@ def test_no_text_from_shared():
     assert not hits
 
 
-def test_cross_validation_holds_out_whole_registers():
+def test_cross_validation_holds_out_whole_registers_and_spreads_user_documents():
+    from collections import Counter
     from pathlib import Path
 
-    from sklearn.model_selection import GroupKFold
-
-    from reportdiag.training import cv_groups, load_training
+    from reportdiag.training import cv_folds, load_training
 
     files = sorted(glob.glob(str(ROOT / "data" / "training" / "*.jsonl")))
-    rows = load_training(files) + [{"doc": "my-report-1", "text": "考核两张皮。", "problem": ["evaluation"], "practice": []}]
-    groups = cv_groups(rows)
-    assert set(groups) == {Path(f).stem for f in files} | {"my-report-1"}  # a user's row: its document
-    for train, test in GroupKFold(n_splits=5).split(rows, groups=groups):
-        assert not {groups[i] for i in train} & {groups[i] for i in test}
+    user = [{"doc": f"my-report-{k}", "text": f"考核两张皮{k}。", "problem": ["evaluation"], "practice": []}
+            for k in range(10)]
+    rows = load_training(files) + user
+    fold = cv_folds(rows, 3)
+    by_register = {}
+    for r, k in zip(rows, fold):
+        by_register.setdefault(r.get("register"), set()).add(int(k))
+    assert {reg for reg in by_register if reg} == {Path(f).stem for f in files}
+    assert all(len(ks) == 1 for reg, ks in by_register.items() if reg)  # a register never spans two folds
+    assert set(fold) == {0, 1, 2}
+    # the user's ten one-sentence documents: 4/3/3 over the three folds, not all in one
+    assert sorted(Counter(int(k) for k in fold[-10:]).values()) == [3, 3, 4]

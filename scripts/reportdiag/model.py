@@ -106,24 +106,26 @@ class SentenceModel:
             out[f"topic:{cid}"] = (labelled, any_of(lambda other: other.endswith(":" + cid))[labelled])
         return out
 
-    def fit(self, rows: list[dict], Y: np.ndarray) -> "SentenceModel":
+    def fit(self, rows: list[dict], Y: np.ndarray, weights: np.ndarray | None = None) -> "SentenceModel":
+        """``weights``: one per row (default 1), for the linear models and their calibration alike."""
         # one part at a time: liblinear seeds the C library's global rand(), so parts fitted in
         # parallel threads would draw from one shared sequence and the model would not be reproducible
         X = self.features.fit(rows).transform(rows)
+        w = np.ones(len(rows)) if weights is None else np.asarray(weights, dtype=float)
         targets = self._targets(Y)
         needed = sorted({p for h in self.heads for parts in self._parts(h) for p in parts})
-        self.parts_ = {name: self._fit_part(X, *targets[name]) for name in needed}
+        self.parts_ = {name: self._fit_part(X, idx, y, w[idx]) for name in needed for idx, y in [targets[name]]}
         return self
 
-    def _fit_part(self, X, idx: np.ndarray, y: np.ndarray):
+    def _fit_part(self, X, idx: np.ndarray, y: np.ndarray, w: np.ndarray):
         from sklearn.calibration import CalibratedClassifierCV
 
         npos = int(y.sum())
         if npos < 3 or npos > len(y) - 3:
-            return _Constant(float(y.mean()) if len(y) else 0.0)
+            return _Constant(float(np.average(y, weights=w)) if len(y) else 0.0)
         clf = CalibratedClassifierCV(_estimator(self.kind, self.C, self.seed), method="sigmoid",
                                      cv=min(5, npos, len(y) - npos))
-        return _Calibrated(clf.fit(X[idx], y))
+        return _Calibrated(clf.fit(X[idx], y, sample_weight=w))
 
     def constant_parts(self) -> list[str]:
         return [name for name, m in self.parts_.items() if isinstance(m, _Constant)]
@@ -166,13 +168,13 @@ class SentenceModel:
         return W / len(self.heads)
 
 
-def out_of_fold(make_model, rows: list[dict], Y: np.ndarray, groups: list[str], folds: int = 5) -> dict[str, np.ndarray]:
-    """Out-of-fold probabilities of each head, with groups (registers or documents) held out together."""
-    from sklearn.model_selection import GroupKFold
-
+def out_of_fold(make_model, rows: list[dict], Y: np.ndarray, fold: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
+    """Out-of-fold probabilities of each head; ``fold``: each row's fold (0 … k−1), ``w`` its weight."""
     P: dict[str, np.ndarray] = {}
-    for k, (tr, te) in enumerate(GroupKFold(n_splits=folds).split(rows, Y, groups)):
-        m = make_model().fit([rows[i] for i in tr], Y[tr])
+    folds = int(fold.max()) + 1
+    for k in range(folds):
+        tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        m = make_model().fit([rows[i] for i in tr], Y[tr], w[tr])
         for h, Ph in m.head_probabilities(m.transform([rows[i] for i in te])).items():
             P.setdefault(h, np.zeros(Y.shape, dtype=float))[te] = Ph
         log.info("fold %d/%d done", k + 1, folds)

@@ -33,13 +33,26 @@ def load_training(paths: list[Path | str]) -> list[dict]:
     return rows
 
 
-def cv_groups(rows: list[dict]) -> list[str]:
-    """Cross-validation groups: whole registers (training files) of the project's data, so every
-    fold scores writing in a register the model has not seen, as it will score reports nobody wrote
-    for it; thresholds chosen on document-grouped folds were too high for real reports (they scored
-    0.62/0.59 problem/practice macro-F1 on the development set against 0.64/0.60 this way). A user's
-    own labelled rows carry no register and are grouped by document."""
-    return [r.get("register") or r["doc"] for r in rows]
+def cv_folds(rows: list[dict], folds: int) -> np.ndarray:
+    """Each row's cross-validation fold. The project's rows by whole registers (training files,
+    ``GroupKFold``), so every fold scores writing in a register the model has not seen, as it will
+    score reports nobody wrote for it; thresholds chosen on document-grouped folds were too high for
+    real reports (they scored 0.62/0.59 problem/practice macro-F1 on the development set against
+    0.64/0.60 this way). A user's rows carry no register: their documents go round-robin over the
+    folds (in hash order), so every fold trains on most of them. Left to ``GroupKFold`` they all
+    landed in the smallest fold, and a category only the user labels was never learned in CV."""
+    from sklearn.model_selection import GroupKFold
+
+    fold = np.zeros(len(rows), dtype=int)
+    project = [i for i, r in enumerate(rows) if r.get("register")]
+    for k, (_, te) in enumerate(GroupKFold(n_splits=folds).split(project, groups=[rows[i]["register"] for i in project])):
+        fold[[project[i] for i in te]] = k
+    user_docs = sorted({r["doc"] for r in rows if not r.get("register")}, key=lambda d: hashlib.sha256(d.encode()).hexdigest())
+    doc_fold = {d: k % folds for k, d in enumerate(user_docs)}
+    for i, r in enumerate(rows):
+        if not r.get("register"):
+            fold[i] = doc_fold[r["doc"]]
+    return fold
 
 
 def label_matrix(rows: list[dict], labels: list[str]) -> np.ndarray:
@@ -79,11 +92,11 @@ def files_hash(paths: list[Path | str]) -> str:
     return h.hexdigest()
 
 
-def cross_validate(codebook: Codebook, rows, Y, groups, variant: str, folds: int, params: dict):
+def cross_validate(codebook: Codebook, rows, Y, fold, w, variant: str, params: dict):
     """Thresholds and figures of the model's heads combined, from out-of-fold probabilities; with
     more than one head, also each head alone (same folds, own thresholds) for the model card."""
     make = lambda: SentenceModel(codebook, variant=variant, **params)  # noqa: E731
-    P_heads = out_of_fold(make, rows, Y, groups, folds)
+    P_heads = out_of_fold(make, rows, Y, fold, w)
     labels = codebook.label_names
 
     def figures(P):
@@ -101,28 +114,32 @@ def macro(report: dict) -> dict:
 
 
 def train(codebook: Codebook, rows: list[dict], variant: str, params: dict, folds: int = 5,
-          compare: list[str] | None = None, held_out: set[int] | None = None) -> tuple[SentenceModel, dict]:
+          compare: list[str] | None = None, held_out: set[int] | None = None,
+          w: np.ndarray | None = None) -> tuple[SentenceModel, dict]:
     """Cross-validate (thresholds, variant comparison) on ``rows`` minus ``held_out`` (indices kept
-    out of every choice, for an honest before/after figure), then fit on all ``rows``."""
+    out of every choice, for an honest before/after figure), then fit on all ``rows``; ``w`` (one
+    per row, default 1) weighs the rows in every fit."""
     labels = codebook.label_names
     Y = label_matrix(rows, labels)
-    groups = cv_groups(rows)
+    w = np.ones(len(rows)) if w is None else w
     cv_idx = [i for i in range(len(rows)) if i not in (held_out or set())]
-    cv_rows, cv_Y, cv_g = [rows[i] for i in cv_idx], Y[cv_idx], [groups[i] for i in cv_idx]
+    cv_rows, cv_Y, cv_w = [rows[i] for i in cv_idx], Y[cv_idx], w[cv_idx]
+    fold = cv_folds(cv_rows, folds)
     comparison = {}
     for v in (compare or []):
         if v == variant:
             continue
-        comparison[v] = macro(cross_validate(codebook, cv_rows, cv_Y, cv_g, v, folds, params)[1])
+        comparison[v] = macro(cross_validate(codebook, cv_rows, cv_Y, fold, cv_w, v, params)[1])
         log.info("variant %s: %s", v, comparison[v])
-    thresholds, cv, alone = cross_validate(codebook, cv_rows, cv_Y, cv_g, variant, folds, params)
+    thresholds, cv, alone = cross_validate(codebook, cv_rows, cv_Y, fold, cv_w, variant, params)
     comparison[variant] = macro(cv)
     comparison.update({f"{variant}, {h} head only": figs for h, figs in alone.items()})
-    model = SentenceModel(codebook, variant=variant, **params).fit(rows, Y)
+    model = SentenceModel(codebook, variant=variant, **params).fit(rows, Y, w)
     model.thresholds = thresholds
     info = {
         "variant": variant, "params": params, "folds": folds, "thresholds": thresholds,
-        "n_sentences": len(rows), "n_docs": len({r["doc"] for r in rows}), "n_registers": len(set(groups)),
+        "n_sentences": len(rows), "n_docs": len({r["doc"] for r in rows}),
+        "n_registers": len({r["register"] for r in rows if r.get("register")}),
         "label_counts": {lab: int(Y[:, j].sum()) for j, lab in enumerate(labels)},
         "n_unlabelled": int((Y.sum(axis=1) == 0).sum()),
         "cv": cv, "comparison": dict(sorted(comparison.items())),
@@ -165,7 +182,7 @@ def model_card_section(info: dict) -> list[str]:
     """Markdown lines describing the training data, variants and cross-validation figures."""
     lines = [
         f"- Variant: `{info['variant']}` with {info['params']}; thresholds chosen by {info['folds']}-fold "
-        "cross-validation that holds out whole registers (training files; a user's rows by document), "
+        "cross-validation that holds out whole registers (training files; a user's documents spread over the folds), "
         "so the CV figures below are for writing in a register the model has not seen.",
         f"- Training data: {info['n_sentences']} sentences in {info['n_docs']} mini-documents of "
         f"{info.get('n_registers', 0)} registers; {info['n_unlabelled']} without any label.",
@@ -184,7 +201,8 @@ def model_card_section(info: dict) -> list[str]:
     if info.get("constant_parts"):
         lines.append(f"\nModel parts with too few examples to learn (constant prevalence): {info['constant_parts']}")
     if info.get("n_user_sentences"):
-        lines += ["", f"User-labelled sentences merged: {info['n_user_sentences']} (user labels win on the same text)."]
+        lines += ["", f"User-labelled sentences merged: {info['n_user_sentences']} (user labels win on the same text), "
+                  f"each weighted {info.get('user_weight', 1.0):g} in the fit."]
     if info.get("user_holdout"):
         lines += user_holdout_lines(info["user_holdout"])
     return lines
@@ -201,7 +219,7 @@ def user_holdout_lines(h: dict) -> list[str]:
 
 
 def before_after(codebook: Codebook, rows: list[dict], user_docs: set[str], held: set[int],
-                 thresholds: dict[str, float], variant: str, params: dict) -> dict:
+                 thresholds: dict[str, float], variant: str, params: dict, weights: np.ndarray) -> dict:
     """Figures on the held-out part of the user's labels for a model fitted without any user label
     (before) and one fitted with the rest of them (after); both use ``thresholds`` (chosen without
     the held-out part), so the difference comes from the user's labels alone."""
@@ -213,7 +231,7 @@ def before_after(codebook: Codebook, rows: list[dict], user_docs: set[str], held
     out = {"n_sentences": len(test), "n_docs": len({rows[i]["doc"] for i in test})}
     for name, keep in (("before", [i for i, r in enumerate(rows) if r["doc"] not in user_docs]),
                        ("after", [i for i in range(len(rows)) if i not in held])):
-        m = SentenceModel(codebook, variant=variant, **params).fit([rows[i] for i in keep], Y[keep])
+        m = SentenceModel(codebook, variant=variant, **params).fit([rows[i] for i in keep], Y[keep], weights[keep])
         pred = to_sets(m.predict_proba([rows[i] for i in test]) >= T, labels)
         out[name] = evaluate_sets(gold, pred, codebook.ids)
         out[name]["exact"] = round(float(np.mean([g == p for g, p in zip(gold, pred)])), 4)
@@ -237,12 +255,15 @@ def build_and_save(codebook: Codebook, training: list[str], annotations: list[st
     user_docs = {r["doc"] for r in user}
     held_docs = holdout(user, model_cfg.get("user_holdout", 0.25))
     held = {i for i, r in enumerate(rows) if r["doc"] in held_docs}
+    user_weight = float(model_cfg.get("user_weight", 1.0))
+    weights = np.where([r["doc"] in user_docs for r in rows], user_weight, 1.0)
     model, info = train(codebook, rows, model_cfg["variant"], params, folds=model_cfg.get("folds", 5),
-                        compare=model_cfg.get("compare", []), held_out=held)
+                        compare=model_cfg.get("compare", []), held_out=held, w=weights)
     info["n_user_sentences"] = sum(r["doc"] in user_docs for r in rows)
+    info["user_weight"] = user_weight
     if held:
         info["user_holdout"] = before_after(codebook, rows, user_docs, held, model.thresholds,
-                                            model_cfg["variant"], params)
+                                            model_cfg["variant"], params, weights)
     provenance = {"training_sha256": files_hash(training + annotations), "codebook_sha256": codebook.sha256,
                   "userdict_sha256": dictionary_hash(userdict), "training_files": [Path(p).name for p in training]}
     save(model, info, out_dir, provenance)
