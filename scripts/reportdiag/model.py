@@ -114,12 +114,13 @@ class SentenceModel:
         w = np.ones(len(rows)) if weights is None else np.asarray(weights, dtype=float)
         targets = self._targets(Y)
         needed = sorted({p for h in self.heads for parts in self._parts(h) for p in parts})
-        self.parts_ = {name: self._fit_part(X, idx, y, w[idx]) for name in needed for idx, y in [targets[name]]}
+        self.parts_ = {name: self._fit_part(X, *targets[name], w) for name in needed}
         return self
 
     def _fit_part(self, X, idx: np.ndarray, y: np.ndarray, w: np.ndarray):
         from sklearn.calibration import CalibratedClassifierCV
 
+        w = w[idx]
         npos = int(y.sum())
         if npos < 3 or npos > len(y) - 3:
             return _Constant(float(np.average(y, weights=w)) if len(y) else 0.0)
