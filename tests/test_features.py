@@ -85,3 +85,15 @@ def test_term_scanner_finds_every_contained_cue(rows):
     got = set(zip(*(a.tolist() for a in scanner.scan(texts).pairs())))
     want = {(i, k) for i, t in enumerate(texts) for k, term in enumerate(scanner.terms) if term in t}
     assert got == want and len(want) > 1000
+
+
+def test_achieved_marker_separates_a_result_from_its_shortfall():
+    from reportdiag.features import CueFeatures
+
+    cues = CueFeatures(load_codebook(ROOT / "resources" / "codebook.yaml").data)
+    names = list(cues.get_feature_names_out())
+    X = cues.transform([{"text": "二是党建考核评价机制更加健全。"}, {"text": "二是党建考核评价机制不健全。"}]).toarray()
+    assert X.shape[1] == len(names)
+    achieved, crossed, problem = (names.index(n) for n in ("stance:achieved", "cue:evaluation:achieved", "stance:problem"))
+    assert X[0, achieved] == 1 and X[0, crossed] == 1 and X[0, problem] == 0
+    assert X[1, achieved] == 0 and X[1, crossed] == 0 and X[1, problem] > 0

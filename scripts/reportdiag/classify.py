@@ -15,6 +15,7 @@ _READABLE = {
     "stance:requirement": "要求句", "stance:planned": "计划句", "ctx:heading_problem": "位于问题部分",
     "ctx:heading_practice": "位于做法部分", "ctx:is_heading": "标题", "ctx:list_item": "列举项",
     "ctx:prev_problem": "前句为问题",
+    "stance:achieved": "成效句",
 }
 
 
@@ -28,7 +29,7 @@ def readable(name: str, codebook: Codebook) -> str:
         _, cid, what = name.split(":", 2)
         short = codebook.category(cid)["short"] if cid in codebook.ids else cid
         what = (what.replace("problem", "问题").replace("practice", "做法").replace("×marker", "+标记")
-                .replace("×heading_", "+部分:").replace("negated", "被否定").replace("heading_cue", "标题线索"))
+                .replace("×heading_", "+部分:").replace("negated", "被否定").replace("heading_cue", "标题线索").replace("achieved", "成效"))
         return f"{short}线索({what})"
     return name
 

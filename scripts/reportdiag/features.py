@@ -58,7 +58,7 @@ class CueFeatures:
             st = cb.stance
             per_category = {"cat_problem": [c["problem_cues"] for c in cb.categories],
                             "cat_practice": [c["practice_cues"] for c in cb.categories]}
-            stance = {**{k: st[k] for k in ("problem", "practice", "negation", "requirement", "planned")},
+            stance = {**{k: st[k] for k in ("problem", "practice", "negation", "requirement", "planned", "achieved")},
                       "h_problem": st["headings"]["problem"], "h_practice": st["headings"]["practice"]}
             self._lists = {**per_category, **stance}
             every = [t for lists in per_category.values() for terms in lists for t in terms]
@@ -76,11 +76,11 @@ class CueFeatures:
         cb = Codebook(self.codebook_data, None, "")
         names = ["stance:problem", "stance:practice", "stance:negation", "stance:requirement",
                  "stance:planned", "ctx:heading_problem", "ctx:heading_practice", "ctx:is_heading",
-                 "ctx:list_item", "ctx:prev_problem"]
+                 "ctx:list_item", "ctx:prev_problem", "stance:achieved"]
         for c in cb.ids:
             names += [f"cue:{c}:problem", f"cue:{c}:practice", f"cue:{c}:problem×marker",
                       f"cue:{c}:practice×marker", f"cue:{c}:negated", f"cue:{c}:×heading_problem",
-                      f"cue:{c}:×heading_practice", f"cue:{c}:heading_cue"]
+                      f"cue:{c}:×heading_practice", f"cue:{c}:heading_cue", f"cue:{c}:achieved"]
         return np.array(names, dtype=object)
 
     def transform(self, rows):
@@ -97,7 +97,8 @@ class CueFeatures:
         prob, prac, neg = (count(p[k]) for k in ("problem", "practice", "negation"))
         hp = count(p["h_problem"], 1) > 0
         hq = count(p["h_practice"], 1) > 0
-        X = np.zeros((len(rows), 10 + 8 * n_cat), dtype=np.float64)
+        achieved = count(p["achieved"]) > 0
+        X = np.zeros((len(rows), 11 + 9 * n_cat), dtype=np.float64)
         X[:, 0], X[:, 1] = np.log1p(prob), np.log1p(prac)
         X[:, 2] = neg > 0
         X[:, 3] = count(p["requirement"]) > 0
@@ -106,14 +107,15 @@ class CueFeatures:
         X[:, 7] = [bool(r.get("heading_level") or heading_level(r["text"])) for r in rows]
         X[:, 8] = [bool(_LIST_ITEM.match(r["text"])) for r in rows]
         X[:, 9] = count(p["problem"], 3) > 0
+        X[:, 10] = achieved
         for k in range(n_cat):
             cp = count(p["cat_problem"][k])
             cq = count(p["cat_practice"][k])
             anyc = (cp > 0) | (cq > 0)
             hc = (count(p["cat_problem"][k], 2) > 0) | (count(p["cat_practice"][k], 2) > 0)
-            X[:, 10 + 8 * k:18 + 8 * k] = np.column_stack([
+            X[:, 11 + 9 * k:20 + 9 * k] = np.column_stack([
                 np.log1p(cp), np.log1p(cq), anyc & (prob > 0), anyc & (prac > 0),
-                anyc & (neg > 0), anyc & hp, anyc & hq, hc,
+                anyc & (neg > 0), anyc & hp, anyc & hq, hc, anyc & achieved,
             ])
         return sp.csr_matrix(X)
 

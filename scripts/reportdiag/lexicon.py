@@ -39,7 +39,7 @@ def cue_list(codebook: Codebook) -> list[dict]:
             out += [{"cue": t, "category": c["id"], "kind": kind, "target": f"{stance}:{c['id']}"} for t in c[kind]]
     st = codebook.stance
     targets = {"problem": "problem:*", "practice": "practice:*", "negation": "none", "requirement": "",
-               "planned": ""}
+               "planned": "", "achieved": ""}
     for kind, target in targets.items():
         out += [{"cue": t, "category": "stance", "kind": kind, "target": target} for t in st[kind]]
     return out
