@@ -97,3 +97,18 @@ def test_achieved_marker_separates_a_result_from_its_shortfall():
     achieved, crossed, problem = (names.index(n) for n in ("stance:achieved", "cue:evaluation:achieved", "stance:problem"))
     assert X[0, achieved] == 1 and X[0, crossed] == 1 and X[0, problem] == 0
     assert X[1, achieved] == 0 and X[1, crossed] == 0 and X[1, problem] > 0
+
+
+def test_a_codebook_without_result_cues_still_loads_and_scores(tmp_path):
+    import yaml
+    from reportdiag.features import CueFeatures
+
+    data = yaml.safe_load((ROOT / "resources" / "codebook.yaml").read_text(encoding="utf-8"))
+    del data["stance"]["achieved"]
+    path = tmp_path / "codebook.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    codebook = load_codebook(path)
+    assert codebook.stance["achieved"] == []
+    cues = CueFeatures(codebook.data)
+    X = cues.transform([{"text": "二是党建考核评价机制更加健全。"}]).toarray()
+    assert X[0, list(cues.get_feature_names_out()).index("stance:achieved")] == 0

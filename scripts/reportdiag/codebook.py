@@ -108,6 +108,8 @@ def load_codebook(path: Path | str | None = None, extend: Path | str | None = No
     replace those with the same id) and whose ``stance`` cue lists are added to the codebook's."""
     path = Path(path or DEFAULT)
     data, raw = _read(path)
+    if isinstance(data, dict) and isinstance(data.get("stance"), dict):
+        data["stance"].setdefault("achieved", [])  # added later than the others: older codebooks lack it
     h = hashlib.sha256(raw)
     if extend:
         ext_path = Path(extend)
