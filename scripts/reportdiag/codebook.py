@@ -12,6 +12,8 @@ import yaml
 SCHEMA = Path(__file__).resolve().parents[2] / "resources" / "codebook.schema.yaml"
 DEFAULT = Path(__file__).resolve().parents[2] / "resources" / "codebook.yaml"
 STANCES = ("problem", "practice")
+# the codebook's stance cue lists (besides the section headings)
+STANCE_CUES = ("problem", "practice", "negation", "requirement", "planned", "achieved")
 
 
 class CodebookError(ValueError):

@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 import scipy.sparse as sp
-from .codebook import Codebook
+from .codebook import STANCE_CUES, Codebook
 from .cuescan import TermScanner
 from .ngrams import CharNgramTfidf, WordTfidf
 from .segment import heading_level, with_context
@@ -58,7 +58,7 @@ class CueFeatures:
             st = cb.stance
             per_category = {"cat_problem": [c["problem_cues"] for c in cb.categories],
                             "cat_practice": [c["practice_cues"] for c in cb.categories]}
-            stance = {**{k: st[k] for k in ("problem", "practice", "negation", "requirement", "planned", "achieved")},
+            stance = {**{k: st[k] for k in STANCE_CUES},
                       "h_problem": st["headings"]["problem"], "h_practice": st["headings"]["practice"]}
             self._lists = {**per_category, **stance}
             every = [t for lists in per_category.values() for terms in lists for t in terms]

@@ -24,7 +24,7 @@ import re
 
 import numpy as np
 import pandas as pd
-from .codebook import Codebook
+from .codebook import STANCE_CUES, Codebook
 from .ngrams import WordTfidf, document_frequencies
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def content_word(codebook: Codebook):
     """Whether a word is one themes are made of: a Han word of two or more characters, not a stance
     marker or a list-item opening."""
     st = codebook.stance
-    markers = {t for k in ("problem", "practice", "negation", "requirement", "planned", "achieved") for t in st[k]}
+    markers = {t for k in STANCE_CUES for t in st[k]}
     return lambda w: bool(_WORD.match(w)) and w not in markers and not _ORDINAL.match(w)
 
 
