@@ -133,7 +133,9 @@ class FeatureBuilder:
     def _make(self):
         parts = {}
         if "char" in self.blocks:
-            parts["char"] = CharNgramTfidf((1, 4), min_df=2, max_features=60000)
+            # 150,000 of the ~230,000 n-grams seen twice: at 60,000 the rarer topic n-grams were cut and
+            # the development set's mean average precision for problems was 0.008 lower (README)
+            parts["char"] = CharNgramTfidf((1, 4), min_df=2, max_features=150000)
         if "word" in self.blocks:
             parts["word"] = WordTfidf()
         if "cue" in self.blocks:
