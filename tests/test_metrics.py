@@ -1,6 +1,7 @@
 import numpy as np
 
-from reportdiag.metrics import best_threshold, evaluate_sets, prf
+from reportdiag.training import label_matrix
+from reportdiag.metrics import average_precision, best_threshold, bootstrap_macro_f1, evaluate_sets, prf
 
 IDS = ["goal", "responsibility", "carrier", "evaluation"]
 
@@ -53,3 +54,36 @@ def test_best_threshold_takes_the_middle_of_a_flat_maximum():
     p = np.array([0.1] * 500 + [0.25] * 500 + [0.2, 0.2])
     t, f = best_threshold(y, p)
     assert 0.1 < t <= 0.2 and f == round(4 / 504, 4)
+
+
+def test_average_precision_hand_checked_and_ties():
+    # ranks 1 and 3 are positives: precision 1/1 at recall .5, 2/3 at recall 1 → (1 + 2/3) / 2
+    assert abs(average_precision([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1]) - 5 / 6) < 1e-12
+    # tied scores form one step: the three rows at 0.5 (one positive) enter together, precision 2/4
+    assert abs(average_precision([1, 1, 0, 0], [0.9, 0.5, 0.5, 0.5]) - (0.5 * 1 + 0.5 * 0.5)) < 1e-12
+    # the ranking, not the scale, is measured; no positive gives 0
+    assert average_precision([0, 1, 1], [0.1, 0.2, 0.3]) == average_precision([0, 1, 1], [1, 50, 51]) == 1.0
+    assert average_precision([0, 0], [0.3, 0.2]) == 0.0
+
+
+def test_bootstrap_intervals_resample_documents_and_pair_the_scorers():
+    gold = [{"problem": ["goal"], "practice": []}, {"problem": [], "practice": []}] * 20
+    docs = [f"d{i // 4}" for i in range(40)]  # 10 documents of 4 sentences
+    perfect = [dict(g) for g in gold]
+    # the weak scorer misses the goal problem in the first five documents only
+    weak = [{"problem": [] if i < 20 else g["problem"], "practice": []} for i, g in enumerate(gold)]
+    labels = [f"{s}:{c}" for s in ("problem", "practice") for c in IDS]
+    G, P, W = (label_matrix(x, labels) for x in (gold, perfect, weak))
+    r = bootstrap_macro_f1(G, {"perfect": P, "weak": W}, labels, docs, resamples=300, seed=1)
+    assert r["groups"] == 10
+    assert r["macro_f1"]["perfect"]["problem"] == [1.0, 1.0]
+    lo, hi = r["macro_f1"]["weak"]["problem"]
+    point = evaluate_sets(gold, weak, IDS)["problem"]["macro_f1"]  # 0.6667: recall 1/2
+    assert lo < point < hi and 0.3 < lo and hi < 0.95
+    # paired: the difference is perfect − weak on the same resamples, never negative
+    dlo, dhi = r["difference"]["perfect − weak"]["problem"]
+    assert 0 < dlo <= dhi and abs((1 - hi) - dlo) < 1e-9
+    # no practice label in the gold: no category with support, so no interval
+    assert r["macro_f1"]["weak"]["practice"] == [None, None]
+    # seeded: the same call gives the same intervals
+    assert r == bootstrap_macro_f1(G, {"perfect": P, "weak": W}, labels, docs, resamples=300, seed=1)

@@ -91,6 +91,19 @@ def test_real_pages_through_the_pipeline(tmp_path, model_dir):
     card = (tmp_path / "out" / "model_card.md").read_text(encoding="utf-8")
     assert f"## Evaluation on `{gold}` ({len(gold_rows)} sentences)" in card
     assert f"## Report-level check on the pages of `{gold}`" in card and "pages: 12, diagnosed 12" in card
+    # the sentence figures come with the model's average precision and page-resampled intervals
+    sent = json.loads((tmp_path / "out" / "evaluation" / "gold.json").read_text(encoding="utf-8"))
+    iv = sent["intervals"]
+    assert iv["groups"] == 12 and "95% intervals" in sentence_eval.stdout and "average precision" in card
+    for stance in ("problem", "practice"):
+        lo, hi = iv["macro_f1"]["model"][stance]
+        assert lo <= sent["model"][stance]["macro_f1"] <= hi
+        gain_lo, gain_hi = iv["difference"]["model − dictionary_baseline"][stance]
+        point = sent["model"][stance]["macro_f1"] - sent["dictionary_baseline"][stance]["macro_f1"]
+        assert gain_lo <= point + 1e-9 and point - 1e-9 <= gain_hi
+        aps = sent["ranking"][stance]["per_category"]
+        assert set(aps) == {c for c in IDS if any(c in r[stance] for r in gold_rows)}
+        assert all(0 < v <= 1 for v in aps.values())
     rep = json.loads((tmp_path / "out" / "evaluation" / "gold_reports.json").read_text(encoding="utf-8"))
     assert rep["n_pages"] == rep["n_diagnosed"] == 12 and rep["not_diagnosed"] == []
     for stance in ("problem", "practice"):

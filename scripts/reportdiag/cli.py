@@ -54,7 +54,8 @@ def cmd_evaluate(args) -> int:
     if args.results:
         cfg["results"] = args.results
     model, _, codebook, tok = _model_and_tools(cfg, args.model_dir)
-    rep = evaluate_gold(args.gold, model, codebook, tok)
+    rep = evaluate_gold(args.gold, model, codebook, tok, cfg["summaries"]["bootstrap_resamples"],
+                        cfg["summaries"]["seed"])
     out_dir = Path(cfg["results"]) / "evaluation"
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{Path(args.gold).stem}.json"

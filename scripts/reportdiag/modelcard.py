@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .evaluate import uncertainty_lines
 from .metrics import f1_table
 from .reportcheck import summary_lines as report_summary_lines
 
@@ -27,6 +28,7 @@ def _sentence_section(rep: dict) -> list[str]:
     lines += f1_table("scorer", [(who, stance, rep[who][stance], {}) for who in ("model", "dictionary_baseline")
                                  for stance in ("problem", "practice")])
     return lines + ["", f"Gain over the dictionary baseline (problem macro-F1): {rep['gain_problem_macro_f1']:+.3f}",
+                    ""] + [f"- {x.strip()}" for x in uncertainty_lines(rep)] + [
                     "", "Known failure modes, with examples from this evaluation:", ""] + _failure_examples(rep)
 
 
