@@ -1,7 +1,8 @@
 import numpy as np
 
 from reportdiag.training import label_matrix
-from reportdiag.metrics import average_precision, best_threshold, bootstrap_macro_f1, evaluate_sets, prf
+from reportdiag.evaluate import average_precision, bootstrap_macro_f1
+from reportdiag.metrics import best_threshold, evaluate_sets, prf
 
 IDS = ["goal", "responsibility", "carrier", "evaluation"]
 

@@ -1,15 +1,75 @@
-"""Evaluate the model and the dictionary baseline on a gold JSON Lines file."""
+"""Evaluate the model and the dictionary baseline on a gold JSON Lines file. The statistics only an
+evaluation uses (average precision, bootstrap intervals) live here, not in :mod:`reportdiag.metrics`,
+which training imports: a change there changes the training code's hash and retrains the model."""
 from __future__ import annotations
 
 from pathlib import Path
+
+import numpy as np
 
 from .baseline import DictionaryScorer
 from .classify import Scorer, prepare
 from .codebook import Codebook
 from .io import read_jsonl
-from .metrics import STANCES, average_precision, bootstrap_macro_f1, evaluate_sets
+from .metrics import STANCES, evaluate_sets
 from .normalize import to_simplified
 from .training import label_matrix
+
+
+def average_precision(y, p) -> float:
+    """Area under the precision–recall step curve, as scikit-learn's ``average_precision_score``:
+    the sum over distinct score thresholds (high to low) of the recall gained times the precision
+    there. Threshold-free, so it compares the ranking of two models whatever their cut-offs."""
+    y, p = np.asarray(y, dtype=bool), np.asarray(p, dtype=float)
+    if not y.any():
+        return 0.0
+    order = np.argsort(-p, kind="mergesort")
+    y, p = y[order], p[order]
+    last = np.r_[np.flatnonzero(np.diff(p)), len(p) - 1]  # the last row of each run of equal scores
+    tp = np.cumsum(y)[last]
+    precision, recall = tp / (last + 1), tp / y.sum()
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+
+
+def bootstrap_macro_f1(gold: np.ndarray, preds: dict[str, np.ndarray], labels: list[str], groups: list,
+                       resamples: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
+    """Percentile intervals of each scorer's macro-F1 per stance, and of each scorer's difference to
+    the first, resampling whole ``groups`` (a gold file's documents: sentences of one page are not
+    independent) with replacement; every scorer sees the same resamples, so the differences are
+    paired. ``gold`` and each prediction: 0/1 matrices, sentences × ``labels`` ("stance:category").
+    A category absent from a resample is left out of its macro mean, as in :func:`evaluate_sets`."""
+    G = np.asarray(gold, dtype=bool)
+    keys, inverse = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
+    draws = np.random.default_rng(seed).integers(0, len(keys), size=(resamples, len(keys)))
+    weight = np.stack([np.bincount(d, minlength=len(keys)) for d in draws])  # resamples × groups
+    stance_cols = {s: [j for j, lab in enumerate(labels) if lab.split(":")[0] == s] for s in STANCES}
+
+    def per_group(M):  # groups × labels
+        return np.stack([np.bincount(inverse, weights=M[:, j], minlength=len(keys)) for j in range(M.shape[1])], axis=1)
+
+    macro = {}
+    for name, pred in preds.items():
+        P = np.asarray(pred, dtype=bool)
+        tp, fp, fn = (weight @ per_group(M.astype(float)) for M in (G & P, ~G & P, G & ~P))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f1 = np.where(tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+        has = (tp + fn) > 0
+        macro[name] = {}
+        for stance, cols in stance_cols.items():
+            count = has[:, cols].sum(axis=1)
+            macro[name][stance] = np.where(count > 0, (f1 * has)[:, cols].sum(axis=1) / np.maximum(count, 1), np.nan)
+    q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
+    first = next(iter(preds))
+
+    def interval(x):
+        x = x[~np.isnan(x)]
+        return [round(float(v), 4) for v in np.percentile(x, q)] if len(x) else [None, None]
+
+    out = {"resamples": resamples, "level": level, "groups": len(keys), "seed": seed,
+           "macro_f1": {name: {s: interval(v) for s, v in m.items()} for name, m in macro.items()},
+           "difference": {f"{first} − {name}": {s: interval(macro[first][s] - v) for s, v in m.items()}
+                          for name, m in macro.items() if name != first}}
+    return out
 
 
 def ranking(gold: list[dict], P, labels: list[str]) -> dict:
