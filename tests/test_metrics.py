@@ -67,6 +67,18 @@ def test_average_precision_hand_checked_and_ties():
     assert average_precision([0, 0], [0.3, 0.2]) == 0.0
 
 
+def test_average_precision_equals_scikit_learns():
+    from sklearn.metrics import average_precision_score
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n = int(rng.integers(2, 60))
+        y = rng.integers(0, 2, n)
+        p = np.round(rng.random(n), 1)  # coarse scores: many ties
+        if y.any():
+            assert abs(average_precision(y, p) - average_precision_score(y, p)) < 1e-12
+
+
 def test_bootstrap_intervals_resample_documents_and_pair_the_scorers():
     gold = [{"problem": ["goal"], "practice": []}, {"problem": [], "practice": []}] * 20
     docs = [f"d{i // 4}" for i in range(40)]  # 10 documents of 4 sentences
