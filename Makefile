@@ -9,7 +9,7 @@ GOLD ?= ../shared/eval/dev.jsonl
 PAGES ?= ../shared/eval/dev_pages.jsonl
 PAGES_DIR := results/evaluation/pages
 
-.PHONY: system-deps run test classify evaluate evaluate-reports sample agreement model lint bench report-zip env-file lock clean
+.PHONY: run-deps system-deps run test classify evaluate evaluate-reports sample agreement model lint bench report-zip env-file lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,21 +24,27 @@ $(VENV)/.installed-test: requirements-test.lock $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-test.lock
 	touch $@
 
-# Debian packages the tests need: a CJK font for charts and test PDFs, antiword for .doc files,
-# LibreOffice (no GUI) for the .doc files too small for antiword and to write test .doc/.rtf files,
-# chromium for the HTML report's browser test, slurm-wlm and munge for the single-node SLURM
-# cluster of tests/test_slurm.py. Installed only where missing (needs root + apt).
-SYSTEM_PKGS := fonts-noto-cjk antiword libreoffice-writer-nogui chromium slurm-wlm munge
-system-deps:
-	@missing=$$(for p in $(SYSTEM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# Debian packages. The pipeline needs a CJK font for its charts (RUN_PKGS); the tests also need
+# antiword for .doc files, LibreOffice (no GUI) for the .doc files too small for antiword and to write
+# test .doc/.rtf files, chromium for the HTML report's browser test, slurm-wlm and munge for the
+# single-node SLURM cluster of tests/test_slurm.py. Installed only where missing (needs root + apt).
+RUN_PKGS := fonts-noto-cjk
+SYSTEM_PKGS := $(RUN_PKGS) antiword libreoffice-writer-nogui chromium slurm-wlm munge
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian packages: $$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "please install the Debian packages: $$missing"; exit 1; fi; \
 	fi
+endef
+run-deps:
+	$(call apt_install,$(RUN_PKGS))
+system-deps:
+	$(call apt_install,$(SYSTEM_PKGS))
 
-run: $(VENV)/.installed
+run: run-deps $(VENV)/.installed
 	$(SMK) --cores $(CORES)
 	@echo "Outputs: results/diagnosis.xlsx, results/report.html, results/manifest.json, results/tables/ (CSV)"
 
