@@ -87,3 +87,20 @@ def test_cross_validation_holds_out_whole_registers_and_spreads_user_documents()
     assert set(fold) == {0, 1, 2}
     # the user's ten one-sentence documents: 4/3/3 over the three folds, not all in one
     assert sorted(Counter(int(k) for k in fold[-10:]).values()) == [3, 3, 4]
+
+
+def test_blind_audit_files_match_the_development_set():
+    """data/audit: two coders' problem labels for the same development ids (errors and controls)."""
+    from reportdiag.agreement import read_coding
+    from reportdiag.codebook import load_codebook
+
+    dev = {json.loads(l)["id"] for l in open(shared_path("eval", "dev.jsonl"), encoding="utf-8")}
+    codebook = load_codebook(ROOT / "resources" / "codebook.yaml")
+    paths = [ROOT / "data" / "audit" / f"blind_coder_{c}.jsonl" for c in "ab"]
+    codings = [read_coding(p, codebook) for p in paths]  # the agreement command accepts them
+    assert codings[0].keys() == codings[1].keys() <= dev
+    for p in paths:
+        rows = [json.loads(l) for l in open(p, encoding="utf-8")]
+        assert Counter(r["set"] for r in rows) == {"error": 118, "control": 120}
+        assert not any(r["practice"] for r in rows)
+        assert all(set(r) == {"id", "item", "set", "problem", "practice"} for r in rows)  # no text of ../shared
